@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from eldercare.core.models import TimeStampedModel
+
+
+class Role(models.TextChoices):
+    NATIONAL_OFFICIAL = "national_official", _("National official")
+    PROVINCIAL_OFFICIAL = "provincial_official", _("Provincial official")
+    DISTRICT_OFFICIAL = "district_official", _("District official")
+    PROVIDER_STAFF = "provider_staff", _("Provider staff")
+    CAREGIVER = "caregiver", _("Caregiver")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("System administrator")
+
+
+PROVIDER_ROLES = (Role.PROVIDER_STAFF, Role.CAREGIVER)
+
+
+class RoleAssignment(TimeStampedModel):
+    """A user's role and the scope it applies to (a province, an area or a provider)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignment"
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    province = models.ForeignKey(
+        "areas.Region", verbose_name=_("province"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", limit_choices_to={"level": "province"},
+    )
+    area = models.ForeignKey(
+        "areas.PilotArea", verbose_name=_("pilot area"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    provider = models.ForeignKey(
+        "providers.Provider", verbose_name=_("provider"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    caregiver = models.ForeignKey(
+        "providers.Caregiver", verbose_name=_("caregiver record"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="provincial_official") | Q(province__isnull=False),
+                name="role_provincial_needs_province",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="district_official") | Q(area__isnull=False), name="role_district_needs_area"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=["provider_staff", "caregiver"]) | Q(provider__isnull=False),
+                name="role_provider_roles_need_provider",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"

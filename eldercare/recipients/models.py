@@ -1,0 +1,147 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from eldercare.core.models import TimeStampedModel
+from eldercare.core.validators import normalize_resident_id, parse_resident_id, validate_resident_id
+
+
+class EconomicCategory(models.TextChoices):
+    """Economic difficulty (经济困难) categories; NONE makes a person ineligible."""
+
+    EXTREMELY_POOR = "extremely_poor", _("Extremely poor, living at home (特困分散供养)")
+    MINIMUM_ALLOWANCE = "minimum_allowance", _("Minimum living allowance (低保)")
+    NEAR_MINIMUM = "near_minimum", _("Near minimum living allowance (低保边缘)")
+    EXPENSE_HARDSHIP = "expense_hardship", _("Hardship from expenses (支出型困难)")
+    NONE = "none", _("No economic difficulty")
+
+
+class CapabilityLevel(models.TextChoices):
+    """Levels of GB/T 42195-2022 (老年人能力评估规范)."""
+
+    INTACT = "intact", _("Intact (能力完好)")
+    MILD = "mild", _("Mildly disabled (轻度失能)")
+    MODERATE = "moderate", _("Moderately disabled (中度失能)")
+    SEVERE = "severe", _("Severely disabled (重度失能)")
+    COMPLETE = "complete", _("Completely disabled (完全失能)")
+
+
+MINIMUM_AGE = 60
+
+# 失能 (disabled) = severe or complete; 部分失能 (partially disabled) = mild or moderate.
+DISABLED_LEVELS = frozenset({CapabilityLevel.SEVERE, CapabilityLevel.COMPLETE})
+PARTIALLY_DISABLED_LEVELS = frozenset({CapabilityLevel.MILD, CapabilityLevel.MODERATE})
+
+
+class Recipient(TimeStampedModel):
+    """An older person served by the programme (服务对象)."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    resident_id = models.CharField(
+        _("resident ID number"), max_length=18, unique=True, validators=[validate_resident_id]
+    )
+    name = models.CharField(_("name"), max_length=64)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
+    birth_date = models.DateField(_("birth date"), editable=False)
+    area = models.ForeignKey(
+        "areas.PilotArea", verbose_name=_("household area"), on_delete=models.PROTECT, related_name="recipients"
+    )
+    economic_category = models.CharField(_("economic difficulty"), max_length=24, choices=EconomicCategory.choices)
+    provider = models.ForeignKey(
+        "providers.Provider", verbose_name=_("home-visit provider"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="recipients",
+    )
+    address = models.CharField(_("home address"), max_length=255)
+    home_latitude = models.DecimalField(_("home latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    home_longitude = models.DecimalField(_("home longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    guardian_name = models.CharField(_("guardian or emergency contact"), max_length=64, blank=True)
+    guardian_phone = models.CharField(_("guardian phone"), max_length=32, blank=True)
+    is_demo = models.BooleanField(_("demonstration data"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        ordering = ["area", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="recipient_sex_known"),
+            models.CheckConstraint(
+                condition=Q(resident_id__regex=r"^[0-9]{17}[0-9X]$"), name="recipient_resident_id_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(home_latitude__isnull=True) | Q(home_latitude__gte=-90, home_latitude__lte=90),
+                name="recipient_home_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(home_longitude__isnull=True) | Q(home_longitude__gte=-180, home_longitude__lte=180),
+                name="recipient_home_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.masked_resident_id}）"
+
+    @property
+    def masked_resident_id(self) -> str:
+        number = self.resident_id or ""
+        return f"{number[:6]}********{number[-4:]}" if len(number) == 18 else number
+
+    def clean(self) -> None:
+        """Derive birth date and sex from the ID number and check the person is 60 or older."""
+        super().clean()
+        if not self.resident_id:
+            return
+        self.resident_id = normalize_resident_id(self.resident_id)
+        try:
+            info = parse_resident_id(self.resident_id)
+        except ValidationError as error:
+            raise ValidationError({"resident_id": error.messages}) from None
+        self.birth_date, self.sex = info.birth_date, info.sex
+        today = timezone.localdate()
+        if info.age_on(today) < MINIMUM_AGE:
+            raise ValidationError(
+                {
+                    "resident_id": _(
+                        "The person is %(age)d years old according to the ID number; recipients must be 60 or older."
+                    )
+                    % {"age": info.age_on(today)}
+                }
+            )
+
+
+class CapabilityAssessment(TimeStampedModel):
+    """A capability assessment (能力评估); a newer one replaces the older from its date on."""
+
+    recipient = models.ForeignKey(
+        Recipient, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    assessed_on = models.DateField(_("assessed on"))
+    level = models.CharField(_("capability level"), max_length=16, choices=CapabilityLevel.choices)
+    assessor_name = models.CharField(_("assessor"), max_length=64)
+    assessor_provider = models.ForeignKey(
+        "providers.Provider", verbose_name=_("assessment organisation"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="assessments",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("capability assessment")
+        verbose_name_plural = _("capability assessments")
+        ordering = ["recipient", "-assessed_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "assessed_on"], name="assessment_one_per_recipient_per_day"),
+        ]
+        indexes = [models.Index(fields=["recipient", "assessed_on"], name="assessment_recipient_day")]
+
+    def __str__(self) -> str:
+        return f"{self.assessed_on} · {self.get_level_display()}"
