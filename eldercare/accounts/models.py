@@ -24,23 +24,43 @@ class RoleAssignment(TimeStampedModel):
     """A user's role and the scope it applies to (a province, an area or a provider)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignment"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="role_assignment",
     )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     province = models.ForeignKey(
-        "areas.Region", verbose_name=_("province"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", limit_choices_to={"level": "province"},
+        "areas.Region",
+        verbose_name=_("province"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "province"},
     )
     area = models.ForeignKey(
-        "areas.PilotArea", verbose_name=_("pilot area"), null=True, blank=True, on_delete=models.PROTECT,
+        "areas.PilotArea",
+        verbose_name=_("pilot area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     provider = models.ForeignKey(
-        "providers.Provider", verbose_name=_("provider"), null=True, blank=True, on_delete=models.PROTECT,
+        "providers.Provider",
+        verbose_name=_("provider"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     caregiver = models.ForeignKey(
-        "providers.Caregiver", verbose_name=_("caregiver record"), null=True, blank=True, on_delete=models.PROTECT,
+        "providers.Caregiver",
+        verbose_name=_("caregiver record"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
 
@@ -55,7 +75,8 @@ class RoleAssignment(TimeStampedModel):
                 name="role_provincial_needs_province",
             ),
             models.CheckConstraint(
-                condition=~Q(role="district_official") | Q(area__isnull=False), name="role_district_needs_area"
+                condition=~Q(role="district_official") | Q(area__isnull=False),
+                name="role_district_needs_area",
             ),
             models.CheckConstraint(
                 condition=~Q(role__in=["provider_staff", "caregiver"]) | Q(provider__isnull=False),

@@ -24,7 +24,11 @@ class Region(models.Model):
     full_name = models.CharField(_("full name"), max_length=128, blank=True)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent region"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
 
@@ -109,7 +113,10 @@ class PilotArea(TimeStampedModel):
     target_beds = models.PositiveIntegerField(_("target: family care beds"), default=0)
     target_person_times = models.PositiveIntegerField(_("target: home-visit person-times"), default=0)
     target_satisfaction = models.DecimalField(
-        _("target: satisfaction (%)"), max_digits=5, decimal_places=2, default=Decimal("90"),
+        _("target: satisfaction (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("90"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
 
@@ -153,7 +160,9 @@ class FundUse(models.TextChoices):
 class FundAllocation(TimeStampedModel):
     """Central lottery welfare funds (中央专项彩票公益金) allocated to an area, by use."""
 
-    area = models.ForeignKey(PilotArea, verbose_name=_("pilot area"), on_delete=models.PROTECT, related_name="allocations")
+    area = models.ForeignKey(
+        PilotArea, verbose_name=_("pilot area"), on_delete=models.PROTECT, related_name="allocations"
+    )
     use = models.CharField(_("use"), max_length=16, choices=FundUse.choices)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
     document_number = models.CharField(_("allocation document number"), max_length=64, blank=True)
@@ -175,7 +184,9 @@ class FundAllocation(TimeStampedModel):
 class Disbursement(TimeStampedModel):
     """A payment out of an area's central funds (资金拨付), for the execution rate (资金执行率)."""
 
-    area = models.ForeignKey(PilotArea, verbose_name=_("pilot area"), on_delete=models.PROTECT, related_name="disbursements")
+    area = models.ForeignKey(
+        PilotArea, verbose_name=_("pilot area"), on_delete=models.PROTECT, related_name="disbursements"
+    )
     paid_on = models.DateField(_("paid on"))
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
     use = models.CharField(_("use"), max_length=16, choices=FundUse.choices)

@@ -62,25 +62,42 @@ class FamilyCareBed(TimeStampedModel):
     recipient = models.ForeignKey(
         "recipients.Recipient", verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="beds"
     )
-    area = models.ForeignKey("areas.PilotArea", verbose_name=_("pilot area"), on_delete=models.PROTECT, related_name="beds")
+    area = models.ForeignKey(
+        "areas.PilotArea", verbose_name=_("pilot area"), on_delete=models.PROTECT, related_name="beds"
+    )
     status = models.CharField(_("status"), max_length=24, choices=BedStatus.choices, default=BedStatus.APPLIED)
     applied_on = models.DateField(_("applied on"))
     design_provider = models.ForeignKey(
-        "providers.Provider", verbose_name=_("assessment and design organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="designed_beds",
+        "providers.Provider",
+        verbose_name=_("assessment and design organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="designed_beds",
     )
     plan_signed_on = models.DateField(
-        _("one-home plan signed on"), null=True, blank=True, help_text=_("一户一案, signed by the older person.")
+        _("one-home plan signed on"),
+        null=True,
+        blank=True,
+        help_text=_("一户一案, signed by the older person."),
     )
     retrofit_provider = models.ForeignKey(
-        "providers.Provider", verbose_name=_("retrofit organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="retrofitted_beds",
+        "providers.Provider",
+        verbose_name=_("retrofit organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retrofitted_beds",
     )
     retrofit_started_on = models.DateField(_("retrofit started on"), null=True, blank=True)
     retrofit_finished_on = models.DateField(_("retrofit finished on"), null=True, blank=True)
     acceptance_provider = models.ForeignKey(
-        "providers.Provider", verbose_name=_("acceptance organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="accepted_beds",
+        "providers.Provider",
+        verbose_name=_("acceptance organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accepted_beds",
     )
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     service_started_on = models.DateField(_("service started on"), null=True, blank=True)
@@ -142,7 +159,9 @@ class RetrofitItem(TimeStampedModel):
         ENTRANCE = "entrance", _("Entrance and corridor")
         WHOLE_HOME = "whole_home", _("Whole home")
 
-    bed = models.ForeignKey(FamilyCareBed, verbose_name=_("family care bed"), on_delete=models.PROTECT, related_name="items")
+    bed = models.ForeignKey(
+        FamilyCareBed, verbose_name=_("family care bed"), on_delete=models.PROTECT, related_name="items"
+    )
     catalog_item = models.ForeignKey(
         RetrofitCatalogItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="installed"
     )
@@ -195,9 +214,15 @@ class BedPhoto(TimeStampedModel):
         AFTER = "after", _("After retrofit")
         ACCEPTANCE = "acceptance", _("Acceptance")
 
-    bed = models.ForeignKey(FamilyCareBed, verbose_name=_("family care bed"), on_delete=models.PROTECT, related_name="photos")
+    bed = models.ForeignKey(
+        FamilyCareBed, verbose_name=_("family care bed"), on_delete=models.PROTECT, related_name="photos"
+    )
     item = models.ForeignKey(
-        RetrofitItem, verbose_name=_("retrofit item"), null=True, blank=True, on_delete=models.PROTECT,
+        RetrofitItem,
+        verbose_name=_("retrofit item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="photos",
     )
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)

@@ -27,9 +27,7 @@ def _require_provider_role(provider, role_field: str, field: str) -> None:
     if provider is None:
         raise DomainError(_("Choose the organisation."), field=field)
     if not getattr(provider, role_field):
-        raise DomainError(
-            _("%(provider)s is not registered for this role.") % {"provider": provider.name}, field=field
-        )
+        raise DomainError(_("%(provider)s is not registered for this role.") % {"provider": provider.name}, field=field)
 
 
 def _not_before(day: dt.date, earlier: dt.date | None, field: str) -> None:
@@ -66,11 +64,17 @@ def bed_apply(*, recipient: Recipient, applied_on: dt.date, acting_user=None) ->
     if not eligibility:
         raise DomainError(
             _("%(name)s is not eligible for a family care bed on %(day)s: %(reasons)s.")
-            % {"name": recipient.name, "day": applied_on, "reasons": "；".join(str(r) for r in eligibility.reasons)},
+            % {
+                "name": recipient.name,
+                "day": applied_on,
+                "reasons": "；".join(str(r) for r in eligibility.reasons),
+            },
             field="recipient",
         )
     if FamilyCareBed.objects.filter(recipient=recipient).exclude(status=BedStatus.WITHDRAWN).exists():
-        raise DomainError(_("%(name)s already has an active family care bed.") % {"name": recipient.name}, field="recipient")
+        raise DomainError(
+            _("%(name)s already has an active family care bed.") % {"name": recipient.name}, field="recipient"
+        )
     bed = FamilyCareBed(recipient=recipient, area=recipient.area, applied_on=applied_on, status=BedStatus.APPLIED)
     if acting_user is not None:
         bed._history_user = acting_user
@@ -84,16 +88,25 @@ def bed_record_plan(*, bed: FamilyCareBed, design_provider, plan_signed_on: dt.d
     _require_provider_role(design_provider, "does_assessment_design", "design_provider")
     _not_before(plan_signed_on, bed.applied_on, "plan_signed_on")
     return _move(
-        bed, BedStatus.ASSESSED, acting_user=acting_user, design_provider=design_provider, plan_signed_on=plan_signed_on
+        bed,
+        BedStatus.ASSESSED,
+        acting_user=acting_user,
+        design_provider=design_provider,
+        plan_signed_on=plan_signed_on,
     )
 
 
-def bed_start_retrofit(*, bed: FamilyCareBed, retrofit_provider, started_on: dt.date, acting_user=None) -> FamilyCareBed:
+def bed_start_retrofit(
+    *, bed: FamilyCareBed, retrofit_provider, started_on: dt.date, acting_user=None
+) -> FamilyCareBed:
     """Start (or, after a failed acceptance, resume) the retrofit works."""
     _require_provider_role(retrofit_provider, "does_bed_retrofit", "retrofit_provider")
     _not_before(started_on, bed.plan_signed_on, "retrofit_started_on")
     return _move(
-        bed, BedStatus.RETROFITTING, acting_user=acting_user, retrofit_provider=retrofit_provider,
+        bed,
+        BedStatus.RETROFITTING,
+        acting_user=acting_user,
+        retrofit_provider=retrofit_provider,
         retrofit_started_on=started_on,
     )
 
@@ -111,7 +124,11 @@ def bed_accept(*, bed: FamilyCareBed, acceptance_provider, accepted_on: dt.date,
     _require_provider_role(acceptance_provider, "does_acceptance", "acceptance_provider")
     _not_before(accepted_on, bed.retrofit_finished_on, "accepted_on")
     return _move(
-        bed, BedStatus.ACCEPTED, acting_user=acting_user, acceptance_provider=acceptance_provider, accepted_on=accepted_on
+        bed,
+        BedStatus.ACCEPTED,
+        acting_user=acting_user,
+        acceptance_provider=acceptance_provider,
+        accepted_on=accepted_on,
     )
 
 
@@ -128,7 +145,11 @@ def bed_start_service(
     """Link the home to the monitoring platform and start the service (服务中)."""
     _not_before(started_on, bed.accepted_on, "service_started_on")
     return _move(
-        bed, BedStatus.IN_SERVICE, acting_user=acting_user, service_started_on=started_on, platform_account=platform_account
+        bed,
+        BedStatus.IN_SERVICE,
+        acting_user=acting_user,
+        service_started_on=started_on,
+        platform_account=platform_account,
     )
 
 
@@ -142,6 +163,11 @@ def bed_withdraw(
         raise DomainError(_("Describe the reason when it is 'other'."), field="withdrawal_note")
     _not_before(withdrawn_on, bed.applied_on, "withdrawn_on")
     return _move(
-        bed, BedStatus.WITHDRAWN, acting_user=acting_user, reason=note or reason,
-        withdrawn_on=withdrawn_on, withdrawal_reason=reason, withdrawal_note=note,
+        bed,
+        BedStatus.WITHDRAWN,
+        acting_user=acting_user,
+        reason=note or reason,
+        withdrawn_on=withdrawn_on,
+        withdrawal_reason=reason,
+        withdrawal_note=note,
     )

@@ -33,7 +33,8 @@ class Provider(TimeStampedModel):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(credit_code__regex=r"^[0-9A-HJ-NPQRTUWXY]{18}$"), name="provider_credit_code_alphabet"
+                condition=Q(credit_code__regex=r"^[0-9A-HJ-NPQRTUWXY]{18}$"),
+                name="provider_credit_code_alphabet",
             ),
         ]
 
@@ -44,7 +45,9 @@ class Provider(TimeStampedModel):
 class Caregiver(TimeStampedModel):
     """A caregiver (服务人员) employed by a provider."""
 
-    provider = models.ForeignKey(Provider, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="caregivers")
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="caregivers"
+    )
     name = models.CharField(_("name"), max_length=64)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     employee_number = models.CharField(_("employee number"), max_length=32)
@@ -57,7 +60,9 @@ class Caregiver(TimeStampedModel):
         verbose_name_plural = _("caregivers")
         ordering = ["provider__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["provider", "employee_number"], name="caregiver_unique_number_per_provider"),
+            models.UniqueConstraint(
+                fields=["provider", "employee_number"], name="caregiver_unique_number_per_provider"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -50,12 +50,19 @@ class Recipient(TimeStampedModel):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)
     area = models.ForeignKey(
-        "areas.PilotArea", verbose_name=_("household area"), on_delete=models.PROTECT, related_name="recipients"
+        "areas.PilotArea",
+        verbose_name=_("household area"),
+        on_delete=models.PROTECT,
+        related_name="recipients",
     )
     economic_category = models.CharField(_("economic difficulty"), max_length=24, choices=EconomicCategory.choices)
     provider = models.ForeignKey(
-        "providers.Provider", verbose_name=_("home-visit provider"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="recipients",
+        "providers.Provider",
+        verbose_name=_("home-visit provider"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recipients",
     )
     address = models.CharField(_("home address"), max_length=255)
     home_latitude = models.DecimalField(_("home latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -127,8 +134,12 @@ class CapabilityAssessment(TimeStampedModel):
     level = models.CharField(_("capability level"), max_length=16, choices=CapabilityLevel.choices)
     assessor_name = models.CharField(_("assessor"), max_length=64)
     assessor_provider = models.ForeignKey(
-        "providers.Provider", verbose_name=_("assessment organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="assessments",
+        "providers.Provider",
+        verbose_name=_("assessment organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assessments",
     )
     note = models.TextField(_("note"), blank=True)
 

@@ -63,6 +63,7 @@ def eligibility_on(recipient: Recipient, day: dt.date, *, purpose: Purpose = Pur
         reasons.append(_("no capability assessment on or before that day"))
     elif assessment.level not in eligible_levels(recipient, purpose):
         reasons.append(
-            _("assessed as %(level)s on %(day)s") % {"level": assessment.get_level_display(), "day": assessment.assessed_on}
+            _("assessed as %(level)s on %(day)s")
+            % {"level": assessment.get_level_display(), "day": assessment.assessed_on}
         )
     return Eligibility(eligible=not reasons, reasons=tuple(reasons), assessment=assessment)
