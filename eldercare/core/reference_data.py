@@ -1,10 +1,21 @@
-"""The fixtures every installation needs, in load order (later files refer to earlier ones)."""
+"""The fixtures every installation needs, in load order (later files refer to earlier ones).
 
+Each fixture is loaded only while the table it seeds is empty, so `make run` can call the loader
+every time without resetting an official import or a setting an administrator changed.
+"""
+
+from django.apps import apps
 from django.conf import settings
 
 FIXTURE_DIR = settings.BASE_DIR / "fixtures"
+# (fixture file, the model whose rows show it was already loaded)
 REFERENCE_FIXTURES = [
-    str(FIXTURE_DIR / "regions.json"),
-    str(FIXTURE_DIR / "catalogues.json"),
-    str(FIXTURE_DIR / "batch_2023.json"),
+    (FIXTURE_DIR / "regions.json", "areas.Region"),
+    (FIXTURE_DIR / "catalogues.json", "visits.ServiceCategory"),
+    (FIXTURE_DIR / "review_codes.json", "visits.ReviewReasonCode"),
+    (FIXTURE_DIR / "batch_2023.json", "areas.Batch"),
 ]
+
+
+def fixtures_to_load() -> list[str]:
+    return [str(path) for path, label in REFERENCE_FIXTURES if not apps.get_model(label).objects.exists()]

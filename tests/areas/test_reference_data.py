@@ -104,3 +104,12 @@ def test_loading_the_reference_data_twice_changes_nothing(reference_data):
 def test_a_cycle_starting_on_29_february_ends_on_28_february():
     assert one_year_cycle(dt.date(2024, 2, 29)) == (dt.date(2024, 2, 29), dt.date(2025, 2, 28))
     assert one_year_cycle(dt.date(2023, 7, 1)) == (dt.date(2023, 7, 1), dt.date(2024, 6, 30))
+
+
+def test_reloading_the_reference_data_keeps_what_an_administrator_changed(reference_data):
+    area = PilotArea.objects.get(region__code="110114")
+    area.target_beds = 1234
+    area.save()
+    call_command("load_reference_data", verbosity=0)
+    area.refresh_from_db()
+    assert area.target_beds == 1234
