@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eldercare.core.errors import DomainError
 from eldercare.core.validators import validate_division_code
+from eldercare.visits.services import visits_recheck_area_after_commit
 
 from .importers import COLUMN_LABELS, PilotAreaRow
 from .models import Batch, PilotArea, Region
@@ -31,14 +32,21 @@ def one_year_cycle(start: dt.date) -> tuple[dt.date, dt.date]:
 
 
 @transaction.atomic
+@transaction.atomic
 def pilot_area_set_cycle(*, area: PilotArea, funds_arrived_on: dt.date, acting_user=None) -> PilotArea:
-    """Record the day the central funds arrived (资金下达); the one-year cycle starts that day."""
+    """Record the day the central funds arrived (资金下达); the one-year cycle starts that day.
+
+    A changed cycle changes which visits fall inside it: they are re-checked after commit.
+    """
+    previous_cycle = (area.cycle_start, area.cycle_end)
     area.funds_arrived_on = funds_arrived_on
     area.cycle_start, area.cycle_end = one_year_cycle(funds_arrived_on)
     area._change_reason = "funds arrived"
     if acting_user is not None:
         area._history_user = acting_user
     area.save(update_fields=["funds_arrived_on", "cycle_start", "cycle_end", "updated_at"])
+    if previous_cycle != (area.cycle_start, area.cycle_end):
+        visits_recheck_area_after_commit(area.pk)
     return area
 
 
@@ -238,6 +246,7 @@ def pilot_areas_import(
             if area is None:
                 area = PilotArea(batch=batch, region=row.region)
             before = _import_fields(area) if area.pk else None
+            previous_cycle = (area.cycle_start, area.cycle_end)
             area.is_demo = False
             area.target_beds = row.target_beds
             area.target_person_times = row.target_person_times
@@ -259,6 +268,8 @@ def pilot_areas_import(
             if acting_user is not None:
                 area._history_user = acting_user
             area.save()
+            if before is not None and previous_cycle != (area.cycle_start, area.cycle_end):
+                visits_recheck_area_after_commit(area.pk)
     return result
 
 

@@ -53,12 +53,28 @@ def eligibility_on(recipient: Recipient, day: dt.date, *, purpose: Purpose = Pur
     disability: 失能 for home visits (partial disability too if the batch says so), 失能 or
     部分失能 for family care beds.
     """
+    return eligibility_from(recipient, assessment_on(recipient, day), day, purpose=purpose)
+
+
+def assessment_in_force(assessments: list[CapabilityAssessment], day: dt.date) -> CapabilityAssessment | None:
+    """From a recipient's assessments sorted by date, the one in force on `day` (for batch checks)."""
+    in_force = None
+    for assessment in assessments:
+        if assessment.assessed_on > day:
+            break
+        in_force = assessment
+    return in_force
+
+
+def eligibility_from(
+    recipient: Recipient, assessment: CapabilityAssessment | None, day: dt.date, *, purpose: Purpose
+) -> Eligibility:
+    """The eligibility rule itself, given the assessment in force; callers fetch assessments as suits them."""
     reasons = []
     if age_on(recipient.birth_date, day) < MINIMUM_AGE:
         reasons.append(_("younger than 60 on that day"))
     if recipient.economic_category == EconomicCategory.NONE:
         reasons.append(_("no economic difficulty recorded"))
-    assessment = assessment_on(recipient, day)
     if assessment is None:
         reasons.append(_("no capability assessment on or before that day"))
     elif assessment.level not in eligible_levels(recipient, purpose):

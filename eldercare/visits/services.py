@@ -1,12 +1,29 @@
-"""Writes for home-care visits. Admin, API, imports and tasks all log, change and void visits here."""
+"""Writes for home-care visits. Admin, API, imports and tasks all log, change, void and review visits here.
+
+Every write re-checks the visits it touches (visits.verification) in the same transaction and,
+after commit, asks for a roll-up recount of just the recipients touched.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_update_with_history
 
 from eldercare.core.errors import DomainError
 
-from .models import Visit, VisitStatus
+from .models import (
+    ExceptionStatus,
+    ReviewReasonCode,
+    Severity,
+    Visit,
+    VisitException,
+    VisitStatus,
+)
+from .verification import overlap_partner_ids, verify_visits
 
 # What a provider may change after entry; identity, area and status change only through services.
 EDITABLE_FIELDS = frozenset(
@@ -33,6 +50,31 @@ def _acting(user):
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
+def _recount_after_commit(recipient_ids: Iterable[int]) -> None:
+    from eldercare.rollups.services import request_recount
+
+    ids = sorted(set(recipient_ids))
+    if ids:
+        transaction.on_commit(lambda: request_recount(ids))
+
+
+def visit_is_locked(visit: Visit, *, today: dt.date | None = None) -> bool:
+    """Locked once its fee is confirmed (费用确认) or the batch's lock period after the visit has passed."""
+    if visit.fee_confirmed_at is not None:
+        return True
+    today = today or timezone.localdate()
+    return today >= visit.service_date + dt.timedelta(days=visit.area.batch.lock_after_days)
+
+
+def _refuse_if_locked(visit: Visit) -> None:
+    if visit_is_locked(visit):
+        raise DomainError(
+            _("This visit is locked (fee confirmed or over %(days)d days old): it can only be voided with a reason.")
+            % {"days": visit.area.batch.lock_after_days},
+            code="visit_locked",
+        )
+
+
 def _validated_save(visit: Visit, *, acting_user, reason: str) -> None:
     visit.full_clean()
     if acting_user is not None:
@@ -43,7 +85,7 @@ def _validated_save(visit: Visit, *, acting_user, reason: str) -> None:
 
 @transaction.atomic
 def visit_create(*, acting_user=None, items=None, **fields) -> Visit:
-    """Record a visit; impossible input raises ValidationError naming the field."""
+    """Record a visit; impossible input raises ValidationError naming the field, suspicious input is flagged."""
     unknown = set(fields) - EDITABLE_FIELDS - {"client_uuid"}
     if unknown:
         raise DomainError(
@@ -53,34 +95,43 @@ def visit_create(*, acting_user=None, items=None, **fields) -> Visit:
     _validated_save(visit, acting_user=_acting(acting_user), reason=str(_("Visit recorded")))
     if items is not None:
         visit.items.set(items)
+    _recount_after_commit(verify_visits([visit.pk]))
+    visit.refresh_from_db()
     return visit
 
 
 @transaction.atomic
 def visit_update(*, visit: Visit, acting_user=None, reason: str = "", items=None, **changes) -> Visit:
     """Change a visit that is still open for edits; every change is kept in the history with its reason."""
-    locked = Visit.objects.select_for_update().get(pk=visit.pk)
+    locked = Visit.objects.select_for_update().select_related("area__batch").get(pk=visit.pk)
     if locked.status == VisitStatus.VOIDED:
         raise DomainError(_("A voided visit cannot be changed."), code="visit_voided")
+    _refuse_if_locked(locked)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise DomainError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    earlier_partners = overlap_partner_ids(locked)
+    earlier_recipient = locked.recipient_id
     for name, value in changes.items():
         setattr(locked, name, value)
     _validated_save(locked, acting_user=_acting(acting_user), reason=reason or str(_("Visit changed")))
     if items is not None:
         locked.items.set(items)
+    touched = verify_visits([locked.pk, *earlier_partners], reopen_ids=[locked.pk])
+    _recount_after_commit(touched | {earlier_recipient})
+    locked.refresh_from_db()
     return locked
 
 
 @transaction.atomic
 def visit_void(*, visit: Visit, reason: str, acting_user=None) -> Visit:
-    """Void a visit with a reason; the row and its original content stay as evidence."""
+    """Void a visit with a reason; the row and its original content stay as evidence. Allowed even when locked."""
     if not (reason or "").strip():
         raise DomainError(_("Give a reason for voiding the visit."), field="void_reason", code="void_reason_required")
     locked = Visit.objects.select_for_update().get(pk=visit.pk)
     if locked.status == VisitStatus.VOIDED:
         raise DomainError(_("This visit is already voided."), code="visit_already_voided")
+    partners = overlap_partner_ids(locked)
     locked.status = VisitStatus.VOIDED
     locked.void_reason = reason.strip()
     locked.voided_at = timezone.now()
@@ -90,4 +141,113 @@ def visit_void(*, visit: Visit, reason: str, acting_user=None) -> Visit:
     locked._history_user = _acting(acting_user)
     locked._change_reason = locked.void_reason
     locked.save()
+    _recount_after_commit(verify_visits([locked.pk, *partners]))
+    locked.refresh_from_db()
     return locked
+
+
+@transaction.atomic
+def visits_confirm_fees(*, visit_ids: Iterable[int], acting_user) -> int:
+    """Confirm the fee (费用确认) of completed visits, which locks them; returns how many were confirmed."""
+    now = timezone.now()
+    # Filtering on the current state makes a second confirmation change nothing.
+    pending = list(
+        Visit.objects.select_for_update()
+        .filter(pk__in=list(visit_ids), status=VisitStatus.COMPLETED, fee_confirmed_at__isnull=True)
+        .order_by("pk")
+    )
+    for visit in pending:
+        visit.fee_confirmed_at = now
+        visit.fee_confirmed_by = _acting(acting_user)
+        visit._change_reason = str(_("Fee confirmed"))
+    bulk_update_with_history(
+        pending,
+        Visit,
+        ["fee_confirmed_at", "fee_confirmed_by"],
+        default_user=_acting(acting_user),
+        default_change_reason=str(_("Fee confirmed")),
+    )
+    return len(pending)
+
+
+@dataclass
+class ReviewResult:
+    resolved: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def exceptions_resolve(
+    *, exception_ids: Iterable[int], decision: str, reason_code: ReviewReasonCode, note: str = "", acting_user
+) -> ReviewResult:
+    """Resolve open exceptions with a reason code: accept (the visit may then count) or void the visit.
+
+    Only a warning can be accepted; a blocking exception mirrors a rule no reviewer may waive,
+    so "accept" acknowledges it and the visit stays uncounted until the data change.
+    """
+    if decision not in ReviewReasonCode.Decision.values:
+        raise DomainError(_("Choose accept or void."), field="decision")
+    if reason_code is None or not reason_code.is_active:
+        raise DomainError(_("Choose a reason code."), field="reason_code")
+    if reason_code.decision != decision:
+        raise DomainError(
+            _("Reason code %(code)s is for the other decision.") % {"code": reason_code.code}, field="reason_code"
+        )
+    now = timezone.now()
+    result = ReviewResult()
+    exceptions = list(
+        VisitException.objects.select_for_update()
+        .filter(pk__in=list(exception_ids))
+        .select_related("visit")
+        .order_by("pk")
+    )
+    recheck: set[int] = set()
+    for exception in exceptions:
+        if exception.status != ExceptionStatus.OPEN:
+            result.refused.append(
+                str(_("#%(pk)s is already %(status)s") % {"pk": exception.pk, "status": exception.get_status_display()})
+            )
+            continue
+        if decision == ReviewReasonCode.Decision.VOID:
+            if exception.visit.status != VisitStatus.VOIDED:
+                visit_void(visit=exception.visit, reason=f"{reason_code.label} {note}".strip(), acting_user=acting_user)
+            exception.refresh_from_db()
+            exception.status = ExceptionStatus.VOIDED
+        elif exception.severity == Severity.WARNING:
+            exception.status = ExceptionStatus.ACCEPTED
+        else:
+            exception.status = ExceptionStatus.ACKNOWLEDGED
+        exception.reason_code = reason_code
+        exception.resolution_note = note
+        exception.resolved_at = now
+        exception.resolved_by = _acting(acting_user)
+        exception._history_user = _acting(acting_user)
+        exception._change_reason = f"{reason_code.code} {note}".strip()
+        exception.save()
+        recheck.add(exception.visit_id)
+        result.resolved += 1
+    _recount_after_commit(verify_visits(recheck))
+    return result
+
+
+def visits_recheck_for_recipients(recipient_ids: Iterable[int], *, since: dt.date | None = None) -> None:
+    """Re-check the visits of these recipients (from a day on), e.g. after an assessment changed eligibility."""
+    visits = Visit.objects.filter(recipient_id__in=list(recipient_ids))
+    if since is not None:
+        visits = visits.filter(service_date__gte=since)
+    _recount_after_commit(verify_visits(list(visits.values_list("pk", flat=True))) | set(recipient_ids))
+
+
+def visits_recheck_area_after_commit(area_id: int) -> None:
+    """After an area's cycle changed: re-check all its visits and recompute it, in a worker."""
+    from .tasks import recheck_area_task
+
+    def enqueue():
+        try:
+            recheck_area_task.delay(area_id)
+        except Exception:  # broker down: the nightly reconcile re-checks the window, an admin can rerun
+            import logging
+
+            logging.getLogger(__name__).warning("Re-check of area %s could not be queued.", area_id)
+
+    transaction.on_commit(enqueue)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "eldercare.recipients",
     "eldercare.beds",
     "eldercare.visits",
+    "eldercare.rollups",
 ]
 
 MIDDLEWARE = [
@@ -135,7 +137,6 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
-CELERY_BEAT_SCHEDULE: dict = {}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -150,3 +151,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Roll-ups and verification ----------------------------------------------------------------
+# The periodic re-check looks at visits this many days back (late entries can overlap them).
+VISIT_RECHECK_DAYS = int(os.environ.get("VISIT_RECHECK_DAYS", "8"))
+CELERY_BEAT_SCHEDULE = {
+    "nightly-reconcile": {
+        "task": "eldercare.rollups.tasks.reconcile_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
+# A broker outage must not stall the request that logs a visit: give up publishing quickly.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2

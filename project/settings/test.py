@@ -10,3 +10,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tasks run inline in tests; the tests marked `services` start a real worker on the real broker.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,12 @@
+import math
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
+
+
+def great_circle_distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Haversine distance in metres between two WGS-84 points."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi = phi2 - phi1
+    d_lambda = math.radians(lng2 - lng1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))

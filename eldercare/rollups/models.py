@@ -1,0 +1,179 @@
+"""Roll-up tables: per-recipient progress toward one person-time, and per-area and per-batch totals.
+
+They are derived data: `rollups.services` rewrites them from visits, and `verify_rollups`
+proves they equal a recount. Dashboards and reports read only these tables.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RecipientProgress(models.Model):
+    """A recipient's progress in their area's cycle: counted visits toward 30 (1人次)."""
+
+    recipient = models.OneToOneField(
+        "recipients.Recipient",
+        verbose_name=_("recipient"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="progress",
+    )
+    area = models.ForeignKey(
+        "areas.PilotArea", verbose_name=_("pilot area"), on_delete=models.CASCADE, related_name="+"
+    )
+    counted_visits = models.PositiveIntegerField(_("counted visits"), default=0)
+    reached_on = models.DateField(_("person-time reached on"), null=True, blank=True)
+    reaching_visit = models.ForeignKey(
+        "visits.Visit",
+        verbose_name=_("visit that reached the person-time"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    last_counted_on = models.DateField(_("last counted visit on"), null=True, blank=True)
+    rated_visits = models.PositiveIntegerField(_("visits with a satisfaction rating"), default=0)
+    satisfied_visits = models.PositiveIntegerField(_("satisfied or fairly satisfied visits"), default=0)
+    at_risk = models.BooleanField(_("at risk of not reaching 30"), default=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("recipient progress")
+        verbose_name_plural = _("recipient progress")
+        indexes = [models.Index(fields=["area", "counted_visits"], name="progress_area_count")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.counted_visits}"
+
+
+class ProgressFigures(models.Model):
+    """The figures shown for an area or a batch, now or on a day."""
+
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    person_times_reached = models.PositiveIntegerField(_("person-times reached"), default=0)
+    target_person_times = models.PositiveIntegerField(_("target person-times"), default=0)
+    band_0 = models.PositiveIntegerField(_("recipients with no counted visit"), default=0)
+    band_1_9 = models.PositiveIntegerField(_("recipients with 1–9 counted visits"), default=0)
+    band_10_19 = models.PositiveIntegerField(_("recipients with 10–19 counted visits"), default=0)
+    band_20_29 = models.PositiveIntegerField(_("recipients with 20–29 counted visits"), default=0)
+    at_risk = models.PositiveIntegerField(_("recipients at risk"), default=0)
+    counted_visits = models.PositiveIntegerField(_("counted visits"), default=0)
+    beds_accepted = models.PositiveIntegerField(_("beds accepted in the cycle"), default=0)
+    target_beds = models.PositiveIntegerField(_("target beds"), default=0)
+    rated_visits = models.PositiveIntegerField(_("rated visits"), default=0)
+    satisfied_visits = models.PositiveIntegerField(_("satisfied or fairly satisfied visits"), default=0)
+    funds_allocated = models.DecimalField(_("funds allocated (yuan)"), max_digits=16, decimal_places=2, default=0)
+    funds_disbursed = models.DecimalField(_("funds disbursed (yuan)"), max_digits=16, decimal_places=2, default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    FIGURE_FIELDS = (
+        "recipients",
+        "person_times_reached",
+        "target_person_times",
+        "band_0",
+        "band_1_9",
+        "band_10_19",
+        "band_20_29",
+        "at_risk",
+        "counted_visits",
+        "beds_accepted",
+        "target_beds",
+        "rated_visits",
+        "satisfied_visits",
+        "funds_allocated",
+        "funds_disbursed",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def satisfaction_rate(self) -> Decimal | None:
+        if not self.rated_visits:
+            return None
+        return (Decimal(self.satisfied_visits) * 100 / self.rated_visits).quantize(Decimal("0.1"))
+
+    @property
+    def funds_execution_rate(self) -> Decimal | None:
+        if not self.funds_allocated:
+            return None
+        return (self.funds_disbursed * 100 / self.funds_allocated).quantize(Decimal("0.1"))
+
+    def figures(self) -> dict:
+        return {name: getattr(self, name) for name in self.FIGURE_FIELDS}
+
+
+class AreaProgress(ProgressFigures):
+    area = models.OneToOneField(
+        "areas.PilotArea",
+        verbose_name=_("pilot area"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="progress",
+    )
+
+    class Meta:
+        verbose_name = _("area progress")
+        verbose_name_plural = _("area progress")
+
+    def __str__(self) -> str:
+        return str(self.area_id)
+
+
+class BatchProgress(ProgressFigures):
+    """National progress of a batch: the sum of its areas."""
+
+    batch = models.OneToOneField(
+        "areas.Batch", verbose_name=_("batch"), primary_key=True, on_delete=models.CASCADE, related_name="progress"
+    )
+
+    class Meta:
+        verbose_name = _("national progress")
+        verbose_name_plural = _("national progress")
+
+    def __str__(self) -> str:
+        return str(self.batch_id)
+
+
+class AreaDailySnapshot(ProgressFigures):
+    """An area's figures as they stood at the end of a day, for trends and reports as of a past date."""
+
+    area = models.ForeignKey(
+        "areas.PilotArea", verbose_name=_("pilot area"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("daily snapshot")
+        verbose_name_plural = _("daily snapshots")
+        constraints = [models.UniqueConstraint(fields=["area", "day"], name="snapshot_one_per_area_per_day")]
+        indexes = [models.Index(fields=["day", "area"], name="snapshot_day_area")]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} · {self.day}"
+
+
+class RollupRun(models.Model):
+    """A log of full reconciles, so the admin can say when roll-ups were last brought up to date."""
+
+    class Kind(models.TextChoices):
+        RECONCILE = "reconcile", _("Full reconcile")
+        VERIFY = "verify", _("Verification")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    areas = models.PositiveIntegerField(_("areas"), default=0)
+    differences = models.PositiveIntegerField(_("differences found"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("roll-up run")
+        verbose_name_plural = _("roll-up runs")
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.started_at:%Y-%m-%d %H:%M}"

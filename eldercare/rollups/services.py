@@ -1,0 +1,308 @@
+"""Roll-ups of counted visits into person-times (人次), per recipient, per area and per batch.
+
+Everything here is set-based: one grouped query for many recipients, one upsert to write them.
+Running a recount twice, or two at once, leaves the same rows; on PostgreSQL recounts of one
+area are serialised by a transaction-scoped advisory lock.
+
+Pace model for "at risk" (documented in docs/rollups.md): a recipient who has not reached the
+person-time is at risk when
+  - fewer cycle days remain than visits still needed (at most one visit a day counts), or
+  - counted + pace × days remaining < needed, where pace = counted visits per day since the
+    first counted visit (or since the cycle start when there is none yet).
+"""
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Min, Q, Sum, Window
+from django.db.models.functions import DenseRank
+from django.utils import timezone
+
+from eldercare.areas.models import Batch, Disbursement, FundAllocation, PilotArea
+from eldercare.beds.models import FamilyCareBed
+from eldercare.recipients.models import Recipient
+from eldercare.visits.models import Satisfaction, Visit, VisitStatus
+
+from .models import AreaDailySnapshot, AreaProgress, BatchProgress, ProgressFigures, RecipientProgress, RollupRun
+
+logger = logging.getLogger(__name__)
+
+SATISFIED = (Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED)
+# Recipients recounted per statement in an incremental recount; keeps IN lists and upserts small.
+RECOUNT_CHUNK = 5000
+ADVISORY_LOCK_NAMESPACE = 0x5E1D  # first key of pg_advisory_xact_lock(int, int): "eldercare roll-ups"
+
+
+def request_recount(recipient_ids: Iterable[int]) -> None:
+    """Ask a worker to recount these recipients and their areas; never fails the caller.
+
+    When the broker is down the visit is already saved; the nightly reconcile catches up.
+    """
+    from .tasks import recount_recipients_task
+
+    ids = sorted(set(recipient_ids))
+    if not ids:
+        return
+    try:
+        recount_recipients_task.delay(ids)
+    except Exception:  # the broker may be unreachable: logging visits must not depend on it
+        logger.warning("Roll-up recount of %d recipients could not be queued; the reconcile will catch up.", len(ids))
+
+
+def _lock_areas(area_ids: Iterable[int]) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite runs one writer at a time already
+    with connection.cursor() as cursor:
+        for area_id in sorted(set(area_ids)):  # a fixed order so two recounts never deadlock
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_NAMESPACE, area_id])
+
+
+def pace_at_risk(
+    *, counted: int, needed: int, first_counted: dt.date | None, cycle_start, cycle_end, today: dt.date
+) -> bool:
+    if counted >= needed:
+        return False
+    if cycle_start is None or cycle_end is None or today < cycle_start:
+        return False
+    if today > cycle_end:
+        return True
+    days_left = (cycle_end - today).days + 1
+    still_needed = needed - counted
+    if still_needed > days_left:
+        return True
+    observed_from = first_counted or cycle_start
+    observed_days = max(1, (today - observed_from).days + 1)
+    return counted + counted / observed_days * days_left < needed
+
+
+@dataclass(frozen=True)
+class _RecipientFacts:
+    pk: int
+    area_id: int
+    needed: int
+    cycle_start: dt.date | None
+    cycle_end: dt.date | None
+
+
+def _recount_recipient_rows(recipient_filter: Q, visit_filter: Q, *, today: dt.date) -> list[int]:
+    """Recompute RecipientProgress for the recipients matching the filters; return their area ids."""
+    facts = {
+        row["pk"]: _RecipientFacts(
+            row["pk"],
+            row["area_id"],
+            row["area__batch__visits_per_person_time"],
+            row["area__cycle_start"],
+            row["area__cycle_end"],
+        )
+        for row in Recipient.objects.filter(recipient_filter).values(
+            "pk", "area_id", "area__batch__visits_per_person_time", "area__cycle_start", "area__cycle_end"
+        )
+    }
+    if not facts:
+        return []
+    visits = Visit.objects.filter(visit_filter, status=VisitStatus.COMPLETED)
+    countable = Q(is_countable=True)
+    stats = {
+        row["recipient_id"]: row
+        for row in visits.values("recipient_id").annotate(
+            counted=Count("service_date", distinct=True, filter=countable),
+            first=Min("service_date", filter=countable),
+            last=Max("service_date", filter=countable),
+            rated=Count("pk", filter=~Q(satisfaction="")),
+            satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED)),
+        )
+    }
+    reached = _reaching_visits(visits.filter(countable), facts, stats)
+    now = timezone.now()
+    rows = []
+    for pk, fact in facts.items():
+        stat = stats.get(pk, {})
+        counted = stat.get("counted", 0)
+        reached_on, reaching_visit_id = reached.get(pk, (None, None))
+        rows.append(
+            RecipientProgress(
+                recipient_id=pk,
+                area_id=fact.area_id,
+                counted_visits=counted,
+                reached_on=reached_on,
+                reaching_visit_id=reaching_visit_id,
+                last_counted_on=stat.get("last"),
+                rated_visits=stat.get("rated", 0),
+                satisfied_visits=stat.get("satisfied", 0),
+                at_risk=pace_at_risk(
+                    counted=counted,
+                    needed=fact.needed,
+                    first_counted=stat.get("first"),
+                    cycle_start=fact.cycle_start,
+                    cycle_end=fact.cycle_end,
+                    today=today,
+                ),
+                computed_at=now,
+            )
+        )
+    RecipientProgress.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["recipient"],
+        update_fields=[
+            "area",
+            "counted_visits",
+            "reached_on",
+            "reaching_visit",
+            "last_counted_on",
+            "rated_visits",
+            "satisfied_visits",
+            "at_risk",
+            "computed_at",
+        ],
+    )
+    return sorted({fact.area_id for fact in facts.values()})
+
+
+def _reaching_visits(countable_visits, facts, stats) -> dict[int, tuple[dt.date, int]]:
+    """For recipients past the threshold, the day and the visit that made the person-time.
+
+    The N-th counted visit is the earliest visit on the N-th distinct day (one counts a day).
+    """
+    by_threshold: dict[int, list[int]] = defaultdict(list)
+    for pk, fact in facts.items():
+        if stats.get(pk, {}).get("counted", 0) >= fact.needed:
+            by_threshold[fact.needed].append(pk)
+    reached: dict[int, tuple[dt.date, int]] = {}
+    for needed, recipient_ids in by_threshold.items():
+        for start in range(0, len(recipient_ids), RECOUNT_CHUNK):
+            chunk = recipient_ids[start : start + RECOUNT_CHUNK]
+            ranked = (
+                countable_visits.filter(recipient_id__in=chunk)
+                .annotate(
+                    day_rank=Window(DenseRank(), partition_by=[F("recipient_id")], order_by=[F("service_date").asc()])
+                )
+                .filter(day_rank=needed)
+                .order_by("recipient_id", "started_at", "pk")
+                .values_list("recipient_id", "service_date", "pk")
+            )
+            for recipient_id, day, visit_id in ranked:
+                reached.setdefault(recipient_id, (day, visit_id))
+    return reached
+
+
+def _area_figures(area: PilotArea, *, today: dt.date) -> dict:
+    progress = RecipientProgress.objects.filter(area=area)
+    needed = area.batch.visits_per_person_time
+    totals = progress.aggregate(
+        person_times=Count("pk", filter=Q(counted_visits__gte=needed)),
+        band_1_9=Count("pk", filter=Q(counted_visits__gte=1, counted_visits__lte=min(9, needed - 1))),
+        band_10_19=Count("pk", filter=Q(counted_visits__gte=10, counted_visits__lte=min(19, needed - 1))),
+        band_20_29=Count("pk", filter=Q(counted_visits__gte=20, counted_visits__lte=min(29, needed - 1))),
+        at_risk=Count("pk", filter=Q(at_risk=True)),
+        counted=Sum("counted_visits"),
+        rated=Sum("rated_visits"),
+        satisfied=Sum("satisfied_visits"),
+    )
+    recipients = Recipient.objects.filter(area=area).count()
+    with_visits = progress.filter(counted_visits__gt=0).count()
+    beds = FamilyCareBed.objects.filter(area=area, accepted_on__isnull=False)
+    if area.cycle_start and area.cycle_end:
+        beds = beds.filter(accepted_on__gte=area.cycle_start, accepted_on__lte=min(area.cycle_end, today))
+    else:
+        beds = beds.none()
+    return {
+        "recipients": recipients,
+        "person_times_reached": totals["person_times"],
+        "target_person_times": area.target_person_times,
+        "band_0": recipients - with_visits,
+        "band_1_9": totals["band_1_9"],
+        "band_10_19": totals["band_10_19"],
+        "band_20_29": totals["band_20_29"],
+        "at_risk": totals["at_risk"],
+        "counted_visits": totals["counted"] or 0,
+        "beds_accepted": beds.count(),
+        "target_beds": area.target_beds,
+        "rated_visits": totals["rated"] or 0,
+        "satisfied_visits": totals["satisfied"] or 0,
+        "funds_allocated": FundAllocation.objects.filter(area=area).aggregate(s=Sum("amount"))["s"] or Decimal(0),
+        "funds_disbursed": Disbursement.objects.filter(area=area, paid_on__lte=today).aggregate(s=Sum("amount"))["s"]
+        or Decimal(0),
+    }
+
+
+def _write_area(area: PilotArea, *, today: dt.date) -> None:
+    figures = _area_figures(area, today=today)
+    now = timezone.now()
+    AreaProgress.objects.update_or_create(area=area, defaults={**figures, "computed_at": now})
+    AreaDailySnapshot.objects.update_or_create(area=area, day=today, defaults={**figures, "computed_at": now})
+
+
+def _write_batches(batch_ids: Iterable[int]) -> None:
+    now = timezone.now()
+    for batch in Batch.objects.filter(pk__in=set(batch_ids)):
+        sums = AreaProgress.objects.filter(area__batch=batch).aggregate(
+            **{name: Sum(name) for name in ProgressFigures.FIGURE_FIELDS}
+        )
+        figures = {name: value or 0 for name, value in sums.items()}
+        BatchProgress.objects.update_or_create(batch=batch, defaults={**figures, "computed_at": now})
+
+
+@transaction.atomic
+def recount_recipients(recipient_ids: Iterable[int], *, today: dt.date | None = None) -> list[int]:
+    """Recount these recipients, then their areas' and batches' totals; return the area ids."""
+    today = today or timezone.localdate()
+    ids = sorted(set(recipient_ids))
+    area_ids = set(Recipient.objects.filter(pk__in=ids).values_list("area_id", flat=True))
+    # Recipients who moved keep a progress row under their old area until it is recounted too.
+    area_ids |= set(RecipientProgress.objects.filter(recipient_id__in=ids).values_list("area_id", flat=True))
+    _lock_areas(area_ids)
+    for start in range(0, len(ids), RECOUNT_CHUNK):
+        chunk = ids[start : start + RECOUNT_CHUNK]
+        _recount_recipient_rows(Q(pk__in=chunk), Q(recipient_id__in=chunk), today=today)
+    areas = list(PilotArea.objects.filter(pk__in=area_ids).select_related("batch"))
+    for area in areas:
+        _write_area(area, today=today)
+    _write_batches(area.batch_id for area in areas)
+    return sorted(area_ids)
+
+
+@transaction.atomic
+def recompute_area(area: PilotArea, *, today: dt.date | None = None) -> None:
+    """Recompute every recipient of the area from its visits, then the area's totals."""
+    today = today or timezone.localdate()
+    _lock_areas([area.pk])
+    _recount_recipient_rows(Q(area=area), Q(area=area), today=today)
+    # A recipient who moved to another area leaves a stale row behind: recount it where it is now.
+    moved = list(RecipientProgress.objects.filter(area=area).exclude(recipient__area=area).values_list("pk", flat=True))
+    if moved:
+        _recount_recipient_rows(Q(pk__in=moved), Q(recipient_id__in=moved), today=today)
+    _write_area(area, today=today)
+
+
+def recompute_all(
+    *, areas: Iterable[PilotArea] | None = None, today: dt.date | None = None, progress: Callable | None = None
+) -> RollupRun:
+    """Rebuild every roll-up from visits (the nightly reconcile and `recompute_rollups`)."""
+    today = today or timezone.localdate()
+    chosen = list(areas if areas is not None else PilotArea.objects.select_related("batch").order_by("pk"))
+    run = RollupRun.objects.create(kind=RollupRun.Kind.RECONCILE, started_at=timezone.now(), areas=len(chosen))
+    for area in chosen:
+        recompute_area(area, today=today)
+        if progress:
+            progress(area)
+    _write_batches(area.batch_id for area in chosen)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["finished_at"])
+    return run
+
+
+def last_brought_up_to_date() -> dt.datetime | None:
+    """When the roll-ups were last recomputed, fully or for a recipient: the time the admin shows."""
+    latest_area = AreaProgress.objects.aggregate(latest=Max("computed_at"))["latest"]
+    latest_run = RollupRun.objects.filter(kind=RollupRun.Kind.RECONCILE, finished_at__isnull=False).aggregate(
+        latest=Max("finished_at")
+    )["latest"]
+    candidates = [moment for moment in (latest_area, latest_run) if moment]
+    return max(candidates) if candidates else None

@@ -1,0 +1,42 @@
+"""Thin Celery tasks: they take ids or ISO dates, call one service and own only retries.
+
+All are idempotent (a recount writes what the visits say, however often it runs) and are
+acknowledged late, so a worker killed mid-task has its message delivered again.
+"""
+
+import datetime as dt
+
+from celery import shared_task
+from django.db import OperationalError
+
+from eldercare.areas.models import PilotArea
+
+from . import services
+
+RETRYING = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(**RETRYING)
+def recount_recipients_task(recipient_ids: list[int], today: str | None = None) -> list[int]:
+    return services.recount_recipients(recipient_ids, today=dt.date.fromisoformat(today) if today else None)
+
+
+@shared_task(**RETRYING)
+def recompute_area_task(area_id: int, today: str | None = None) -> None:
+    area = PilotArea.objects.select_related("batch").get(pk=area_id)
+    services.recompute_area(area, today=dt.date.fromisoformat(today) if today else None)
+
+
+@shared_task(**RETRYING)
+def reconcile_task() -> int:
+    """Nightly: re-check recent visits (a later visit can overlap an earlier one), then rebuild every roll-up."""
+    from eldercare.visits.verification import verify_open_window
+
+    verify_open_window()
+    return services.recompute_all().pk
