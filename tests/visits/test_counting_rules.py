@@ -5,7 +5,7 @@ import datetime as dt
 from eldercare.recipients.services import assessment_record
 from eldercare.visits.models import ExceptionType
 from eldercare.visits.verification import count_decision
-from tests.visits.conftest import at, north_of
+from tests.conftest import at, north_of
 
 DAY = dt.date(2023, 8, 1)
 

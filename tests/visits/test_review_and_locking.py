@@ -6,8 +6,8 @@ from eldercare.core.errors import DomainError
 from eldercare.visits import services
 from eldercare.visits.models import EXCEPTION_SEVERITY, ExceptionType, ReviewReasonCode, Visit, VisitException
 from eldercare.visits.verification import count_decision
+from tests.conftest import at, north_of
 from tests.factories import AssessmentFactory, RecipientFactory
-from tests.visits.conftest import at, north_of
 
 DAY = dt.date(2023, 8, 1)
 

@@ -1,0 +1,180 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from eldercare.rollups.models import AreaDailySnapshot, AreaProgress, BatchProgress, RecipientProgress
+from eldercare.rollups.services import pace_at_risk, recompute_all, recount_recipients
+from eldercare.visits.services import visit_void
+from tests.factories import DisbursementFactory, FamilyCareBedFactory, FundAllocationFactory, ProviderFactory
+from tests.rollups.conftest import CYCLE_START
+
+
+def progress_of(recipient):
+    return RecipientProgress.objects.get(recipient=recipient)
+
+
+def area_progress(recipient):
+    return AreaProgress.objects.get(area=recipient.area)
+
+
+def test_29_counted_visits_make_no_person_time(recipient, log_visits_on_days):
+    log_visits_on_days(29)
+    assert progress_of(recipient).counted_visits == 29
+    assert progress_of(recipient).reached_on is None
+    assert area_progress(recipient).person_times_reached == 0
+    assert area_progress(recipient).band_20_29 == 1
+
+
+def test_the_30th_counted_visit_makes_one_person_time(recipient, log_visits_on_days):
+    visits = log_visits_on_days(30)
+    progress = progress_of(recipient)
+    assert (progress.counted_visits, progress.reached_on) == (30, CYCLE_START + dt.timedelta(days=29))
+    assert progress.reaching_visit == visits[-1]
+    assert area_progress(recipient).person_times_reached == 1
+    assert BatchProgress.objects.get(batch=recipient.area.batch).person_times_reached == 1
+
+
+def test_a_60th_visit_still_makes_one_person_time(recipient, log_visits_on_days):
+    log_visits_on_days(60)
+    assert progress_of(recipient).counted_visits == 60
+    assert area_progress(recipient).person_times_reached == 1
+
+
+def test_voiding_the_30th_visit_takes_the_person_time_away(
+    recipient, log_visits_on_days, django_capture_on_commit_callbacks
+):
+    visits = log_visits_on_days(30)
+    with django_capture_on_commit_callbacks(execute=True):
+        visit_void(visit=visits[-1], reason="核查未提供服务")
+    assert progress_of(recipient).counted_visits == 29
+    assert progress_of(recipient).reached_on is None
+    assert area_progress(recipient).person_times_reached == 0
+
+
+def test_two_visits_on_one_day_count_once(recipient, log_visits_on_days, log_visit, django_capture_on_commit_callbacks):
+    from tests.conftest import at
+
+    log_visits_on_days(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        log_visit(start=at(CYCLE_START + dt.timedelta(days=2), 15))
+    assert progress_of(recipient).counted_visits == 3
+
+
+def test_recounting_twice_leaves_the_same_rows(recipient, log_visits_on_days):
+    log_visits_on_days(5)
+
+    def rows():
+        return (
+            list(RecipientProgress.objects.values_list("recipient_id", "counted_visits", "reached_on", "at_risk")),
+            AreaProgress.objects.get().figures(),
+        )
+
+    recount_recipients([recipient.pk])
+    first = rows()
+    recount_recipients([recipient.pk])
+    recompute_all()
+    assert rows() == first
+
+
+def test_verify_rollups_is_clean_after_incremental_updates(recipient, log_visits_on_days):
+    log_visits_on_days(12)
+    call_command("verify_rollups")  # raises CommandError on any difference
+    assert area_progress(recipient).counted_visits == 12
+
+
+def test_verify_rollups_reports_a_tampered_count_and_exits_non_zero(recipient, log_visits_on_days, capsys):
+    log_visits_on_days(4)
+    RecipientProgress.objects.filter(recipient=recipient).update(counted_visits=30)
+    with pytest.raises(CommandError):
+        call_command("verify_rollups")
+    assert f"recipient {recipient.pk} counted visits: stored 30, recounted 4" in capsys.readouterr().out
+    call_command("recompute_rollups", verbosity=0)
+    call_command("verify_rollups")
+
+
+def test_area_figures_add_up_beds_satisfaction_and_funds(recipient, log_visits_on_days, time_machine):
+    log_visits_on_days(3, satisfaction="satisfied")
+    log_visits_on_days(1, first_day=CYCLE_START + dt.timedelta(days=10), satisfaction="dissatisfied")
+    inspector = ProviderFactory()
+    FamilyCareBedFactory(
+        recipient=recipient, status="accepted", accepted_on=dt.date(2023, 7, 20), acceptance_provider=inspector
+    )
+    FamilyCareBedFactory(
+        area=recipient.area,
+        status="withdrawn",
+        withdrawn_on=dt.date(2023, 6, 20),
+        withdrawal_reason="moved",
+        applied_on=dt.date(2023, 6, 1),
+        accepted_on=dt.date(2023, 6, 10),
+        acceptance_provider=inspector,
+    )
+    FundAllocationFactory(area=recipient.area, use="beds", amount=Decimal("1000000"))
+    FundAllocationFactory(area=recipient.area, use="home_visits", amount=Decimal("1000000"))
+    DisbursementFactory(area=recipient.area, amount=Decimal("500000"), paid_on=dt.date(2023, 7, 5))
+    DisbursementFactory(area=recipient.area, amount=Decimal("100000"), paid_on=dt.date(2023, 12, 5))
+    recompute_all(today=dt.date(2023, 7, 31))
+    figures = area_progress(recipient)
+    assert figures.beds_accepted == 1  # the bed accepted before the cycle does not count
+    assert (figures.rated_visits, figures.satisfied_visits, figures.satisfaction_rate) == (4, 3, Decimal("75.0"))
+    assert (figures.funds_allocated, figures.funds_disbursed) == (Decimal("2000000"), Decimal("500000"))
+    assert figures.funds_execution_rate == Decimal("25.0")
+    assert AreaDailySnapshot.objects.get(area=recipient.area, day=dt.date(2023, 7, 31)).beds_accepted == 1
+
+
+def test_bands_place_each_recipient_by_counted_visits(recipient, log_visits_on_days, time_machine):
+    from tests.factories import AssessmentFactory, RecipientFactory
+
+    log_visits_on_days(12)
+    idle = RecipientFactory(area=recipient.area, provider=recipient.provider)
+    AssessmentFactory(recipient=idle)
+    recompute_all()
+    figures = area_progress(recipient)
+    assert (figures.recipients, figures.band_0, figures.band_1_9, figures.band_10_19) == (2, 1, 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("counted", "first_counted", "today", "expected"),
+    [
+        (30, dt.date(2023, 7, 1), dt.date(2023, 8, 1), False),  # reached
+        (10, dt.date(2023, 7, 1), dt.date(2023, 7, 31), False),  # 10 in 31 days: 10 + 0.32 × 335 ≫ 30
+        (2, dt.date(2023, 7, 1), dt.date(2024, 3, 1), True),  # 2 in 245 days: will not make 30
+        (20, dt.date(2023, 7, 1), dt.date(2024, 6, 25), True),  # 10 still needed, 6 days left
+        (0, None, dt.date(2023, 7, 15), True),  # no service yet: no pace at all
+        (0, None, dt.date(2023, 6, 15), False),  # cycle not started
+        (25, dt.date(2023, 7, 1), dt.date(2024, 7, 1), True),  # cycle over without reaching 30
+    ],
+)
+def test_the_pace_model_flags_recipients_who_will_not_reach_30(counted, first_counted, today, expected):
+    assert (
+        pace_at_risk(
+            counted=counted,
+            needed=30,
+            first_counted=first_counted,
+            cycle_start=dt.date(2023, 7, 1),
+            cycle_end=dt.date(2024, 6, 30),
+            today=today,
+        )
+        is expected
+    )
+
+
+def test_with_the_broker_down_visits_are_saved_and_a_reconcile_catches_up(
+    recipient, log_visits_on_days, settings, caplog
+):
+    from project.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        visits = log_visits_on_days(3)
+    finally:
+        app.conf.task_always_eager = True
+        app.conf.broker_url = settings.CELERY_BROKER_URL or "memory://"
+    assert len(visits) == 3
+    assert caplog.text.count("could not be queued") == 3
+    assert not RecipientProgress.objects.filter(recipient=recipient).exists()
+    recompute_all()
+    assert progress_of(recipient).counted_visits == 3
+    call_command("verify_rollups")
