@@ -35,4 +35,3 @@ def assessment_record(
     assessment.save()
     visits_recheck_for_recipients([recipient.pk], since=assessed_on)
     return assessment
-

@@ -163,15 +163,10 @@ def test_the_pace_model_flags_recipients_who_will_not_reach_30(counted, first_co
 def test_with_the_broker_down_visits_are_saved_and_a_reconcile_catches_up(
     recipient, log_visits_on_days, settings, caplog
 ):
-    from project.celery import app
+    from tests.services import celery_publishing_to
 
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    try:
+    with celery_publishing_to("redis://127.0.0.1:1/0"):  # nothing listens on port 1
         visits = log_visits_on_days(3)
-    finally:
-        app.conf.task_always_eager = True
-        app.conf.broker_url = settings.CELERY_BROKER_URL or "memory://"
     assert len(visits) == 3
     assert caplog.text.count("could not be queued") == 3
     assert not RecipientProgress.objects.filter(recipient=recipient).exists()
