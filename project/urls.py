@@ -10,6 +10,9 @@ admin.site.index_title = "项目管理"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("eldercare.api.urls")),
+    path("dashboards/", include("eldercare.dashboards.urls")),
+    path("exports/", include("eldercare.exports.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]
 if settings.DEBUG:

@@ -17,3 +17,45 @@ class NoDeleteQuerySet(models.QuerySet):
         from .errors import DomainError
 
         raise DomainError(_("These records are evidence and cannot be deleted; void them instead."))
+
+
+class AuditEvent(models.Model):
+    """An append-only audit log entry (审计日志): who did what, when, from where, and why.
+
+    Rows are only ever inserted (`core.audit.audit_record`); the admin shows them read-only, and
+    on PostgreSQL a trigger refuses UPDATE and DELETE even to the database owner's application.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logout")
+        ROLE_CHANGED = "role_changed", _("Role or scope changed")
+        REVEAL = "reveal", _("Personal data revealed")
+        EXPORT = "export", _("Export")
+        CREATE = "create", _("Created")
+        CHANGE = "change", _("Changed")
+        VOID = "void", _("Voided")
+        REVIEW = "review", _("Exception reviewed")
+
+    occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        "auth.User", verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"

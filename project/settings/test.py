@@ -13,3 +13,5 @@ STORAGES = {
 
 # Tasks run inline in tests; the tests marked `services` start a real worker on the real broker.
 CELERY_TASK_ALWAYS_EAGER = True
+# The test client's login() passes no request, which django-axes needs; the lockout tests turn it on.
+AXES_ENABLED = False

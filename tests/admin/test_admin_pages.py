@@ -104,6 +104,8 @@ def admin_url(model, view, *args):
 
 def test_every_registered_model_has_a_changelist_an_add_page_and_a_change_page(admin_client, world):
     for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label == "axes":
+            continue  # django-axes' own log of login attempts; tested by django-axes
         obj = model._default_manager.first()
         assert obj is not None, f"the test world has no {model.__name__}"
         assert admin_client.get(admin_url(model, "changelist")).status_code == 200, model

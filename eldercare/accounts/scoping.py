@@ -1,0 +1,166 @@
+"""Who sees what: the one place that turns a user's role into the rows they may read and write.
+
+Every read path (admin lists, change pages, autocompletes and filters, API, dashboards,
+exports, the review queue) filters through `scope_queryset`. An object outside the scope is
+simply absent: callers answer 404, never 403.
+
+Scopes follow DOMAIN.md: national officials and national auditors see everything; provincial
+officials the areas of their province; district officials their area; provider staff and
+caregivers their provider's recipients, beds and visits; auditors read their scope and write
+nothing.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Model, Q, QuerySet
+
+from .models import PROVIDER_ROLES, Role, RoleAssignment
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: str | None
+    everything: bool = False
+    province_prefix: str | None = None  # first two digits of the province's division code
+    area_id: int | None = None
+    provider_id: int | None = None
+    can_write: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.province_prefix or self.area_id or self.provider_id)
+
+
+NOTHING = Scope(role=None)
+
+
+@dataclass(frozen=True)
+class ScopePath:
+    """How a model reaches its pilot area and its provider (ORM lookups; None: not reachable)."""
+
+    area: str | None
+    provider: str | None
+    # Reference data (regions, catalogues, batches) is readable by every signed-in user.
+    public: bool = False
+
+
+SCOPE_PATHS: dict[str, ScopePath] = {
+    "areas.region": ScopePath(area=None, provider=None, public=True),
+    "areas.batch": ScopePath(area=None, provider=None, public=True),
+    "areas.pilotarea": ScopePath(area="", provider="providers"),
+    "areas.fundallocation": ScopePath(area="area", provider=None),
+    "areas.disbursement": ScopePath(area="area", provider=None),
+    "providers.provider": ScopePath(area="areas", provider=""),
+    "providers.caregiver": ScopePath(area="provider__areas", provider="provider"),
+    "recipients.recipient": ScopePath(area="area", provider="provider"),
+    "recipients.capabilityassessment": ScopePath(area="recipient__area", provider="recipient__provider"),
+    "beds.retrofitcatalogitem": ScopePath(area=None, provider=None, public=True),
+    "beds.familycarebed": ScopePath(area="area", provider="recipient__provider"),
+    "beds.retrofititem": ScopePath(area="bed__area", provider="bed__recipient__provider"),
+    "beds.bedphoto": ScopePath(area="bed__area", provider="bed__recipient__provider"),
+    "visits.servicecategory": ScopePath(area=None, provider=None, public=True),
+    "visits.serviceitem": ScopePath(area=None, provider=None, public=True),
+    "visits.reviewreasoncode": ScopePath(area=None, provider=None, public=True),
+    "visits.visit": ScopePath(area="area", provider="provider"),
+    "visits.visitexception": ScopePath(area="area", provider="provider"),
+    "rollups.recipientprogress": ScopePath(area="area", provider="recipient__provider"),
+    "rollups.areaprogress": ScopePath(area="area", provider=None),
+    "rollups.areadailysnapshot": ScopePath(area="area", provider=None),
+    "rollups.batchprogress": ScopePath(area=None, provider=None),
+    "rollups.rolluprun": ScopePath(area=None, provider=None),
+    "accounts.roleassignment": ScopePath(area=None, provider=None),
+}
+
+
+def scope_of(user) -> Scope:
+    """The scope of a signed-in user; an unknown or inactive user sees nothing."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if user.is_superuser:
+        return Scope(role=Role.ADMIN, everything=True, can_write=True)
+    cached = getattr(user, "_eldercare_scope", None)
+    if cached is not None:
+        return cached
+    assignment = RoleAssignment.objects.select_related("province").filter(user=user).first()
+    scope = _scope_for(assignment)
+    user._eldercare_scope = scope
+    return scope
+
+
+def _scope_for(assignment: RoleAssignment | None) -> Scope:
+    if assignment is None:
+        return NOTHING
+    role = assignment.role
+    writes = role != Role.AUDITOR
+    if role in (Role.ADMIN, Role.NATIONAL_OFFICIAL):
+        return Scope(role=role, everything=True, can_write=writes)
+    if role in PROVIDER_ROLES:
+        return Scope(role=role, provider_id=assignment.provider_id, can_write=writes)
+    if role == Role.PROVINCIAL_OFFICIAL and assignment.province_id:
+        return Scope(role=role, province_prefix=assignment.province.code[:2], can_write=writes)
+    if role == Role.DISTRICT_OFFICIAL and assignment.area_id:
+        return Scope(role=role, area_id=assignment.area_id, can_write=writes)
+    if role == Role.AUDITOR:
+        if assignment.area_id:
+            return Scope(role=role, area_id=assignment.area_id)
+        if assignment.province_id:
+            return Scope(role=role, province_prefix=assignment.province.code[:2])
+        return Scope(role=role, everything=True)
+    return NOTHING
+
+
+def _join(path: str, lookup: str) -> str:
+    return f"{path}__{lookup}" if path else lookup
+
+
+def scope_filter(scope: Scope, model: type[Model]) -> Q | None:
+    """A filter selecting the model's rows inside the scope; None means no rows at all."""
+    path = SCOPE_PATHS.get(model._meta.label_lower)
+    if path is None:
+        return Q() if scope.everything else None  # unknown models are for administrators only
+    if path.public and scope.role is not None:
+        return Q()
+    if scope.everything:
+        return Q()
+    if scope.provider_id is not None:
+        return Q(**{_join(path.provider, "pk"): scope.provider_id}) if path.provider is not None else None
+    if path.area is None:
+        return None
+    if scope.area_id is not None:
+        return Q(**{_join(path.area, "pk"): scope.area_id})
+    if scope.province_prefix is not None:
+        return Q(**{_join(path.area, "region__code__startswith"): scope.province_prefix})
+    return None
+
+
+def scope_queryset(user, queryset: QuerySet) -> QuerySet:
+    """The rows of `queryset` this user may read."""
+    condition = scope_filter(scope_of(user), queryset.model)
+    if condition is None:
+        return queryset.none()
+    if not condition:
+        return queryset
+    filtered = queryset.filter(condition)
+    path = SCOPE_PATHS.get(queryset.model._meta.label_lower)
+    # Paths through a many-to-many relation (a provider's areas) can repeat a row.
+    if path and any("areas" in (part or "") or part == "providers" for part in (path.area, path.provider)):
+        filtered = filtered.distinct()
+    return filtered
+
+
+def can_read(user, obj: Model) -> bool:
+    return scope_queryset(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def can_write(user, obj: Model | None = None, *, model: type[Model] | None = None) -> bool:
+    """Whether the user may change `obj` (or add rows of `model`): a writing role, and in scope."""
+    scope = scope_of(user)
+    if not scope.can_write:
+        return False
+    target = model or type(obj)
+    path = SCOPE_PATHS.get(target._meta.label_lower)
+    if path is not None and path.public and not scope.everything:
+        return False  # reference data is maintained by administrators
+    if obj is None:
+        return scope_filter(scope, target) is not None
+    return can_read(user, obj)
