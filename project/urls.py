@@ -2,10 +2,12 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-admin.site.site_header = admin.site.site_title = "居家和社区基本养老服务提升行动 · eldercare"
-admin.site.index_title = "项目管理"
+admin.site.site_header = _("Home and Community Basic Elderly Care Service Improvement Action")
+admin.site.site_title = _("eldercare")
+admin.site.index_title = _("Project administration")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
