@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
+SCALE ?= 0.01
+BENCH_ARGS ?=
 
 .PHONY: install run serve test lint format worker beat bench messages clean
 
@@ -31,6 +33,7 @@ serve: install
 ## Lint, check that models and migrations agree, then run the whole suite.
 test: install lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -47,9 +50,20 @@ worker: install
 beat: install
 	$(BIN)/celery -A project beat --loglevel=info
 
-## Regenerate and compile the translation catalogues (needs GNU gettext).
+## National-scale benchmark on PostgreSQL (started if needed): SCALE=0.01 (smoke, < 2 min), 0.1, or 1 (50 areas,
+## 220,000 recipients, 6.6 million visits). Results in bench/results/; BENCH_ARGS="--drop" drops the database after.
+bench: install
+	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)
+
+## Regenerate and compile the Chinese catalogue (needs GNU gettext). Existing translations are kept;
+## it then lists the entries to translate (new ones, and msgmerge's fuzzy guesses): translate them
+## in locale/zh_Hans/LC_MESSAGES/django.po, drop the fuzzy flags, and run it again until none is left.
+ZH_PO := locale/zh_Hans/LC_MESSAGES/django.po
 messages: install
-	$(BIN)/python manage.py makemessages -l en -l zh_Hans --no-obsolete --ignore=.venv
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles
+	@msgattrib --untranslated --no-obsolete $(ZH_PO) | sed '1,/^$$/d'
+	@msgattrib --only-fuzzy --no-obsolete $(ZH_PO) | sed '1,/^$$/d'
+	@msgfmt --statistics -o /dev/null $(ZH_PO)
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

@@ -8,9 +8,15 @@ Scopes follow DOMAIN.md: national officials and national auditors see everything
 officials the areas of their province; district officials their area; provider staff and
 caregivers their provider's recipients, beds and visits; auditors read their scope and write
 nothing.
+
+What a role may *change* is a second question, answered per model by `WRITABLE_BY_ROLE`: providers
+write their own work (recipients, beds, visits), officials the area's money and providers and the
+review queue, auditors nothing. Officials change visits only through the review and fee-confirmation
+actions (`ACTION_ONLY_BY_ROLE`), never by editing the record. Models missing from `SCOPE_PATHS`
+(user accounts, login attempts) are for system administrators only.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Model, Q, QuerySet
 
@@ -25,6 +31,7 @@ class Scope:
     area_id: int | None = None
     provider_id: int | None = None
     can_write: bool = False
+    user_id: int | None = None  # for rows owned by one user (an export job)
 
     @property
     def is_empty(self) -> bool:
@@ -42,6 +49,10 @@ class ScopePath:
     provider: str | None
     # Reference data (regions, catalogues, batches) is readable by every signed-in user.
     public: bool = False
+    # Only these roles read the model at all (None: every role, within its scope).
+    readers: frozenset | None = None
+    # Rows belong to one user (lookup to the user); each user sees only their own, administrators all.
+    owner: str | None = None
 
 
 SCOPE_PATHS: dict[str, ScopePath] = {
@@ -68,8 +79,41 @@ SCOPE_PATHS: dict[str, ScopePath] = {
     "rollups.areadailysnapshot": ScopePath(area="area", provider=None),
     "rollups.batchprogress": ScopePath(area=None, provider=None),
     "rollups.rolluprun": ScopePath(area=None, provider=None),
+    "dashboards.providerareastats": ScopePath(area="area", provider="provider"),
+    "exports.exportjob": ScopePath(area=None, provider=None, owner="requester"),
+    # Who holds which role: nationwide officials and auditors read it; administrators change it.
     "accounts.roleassignment": ScopePath(area=None, provider=None),
+    # The audit log: auditors (nationwide) and administrators read it; nobody changes it.
+    "core.auditevent": ScopePath(area=None, provider=None, readers=frozenset({Role.AUDITOR})),
 }
+
+OFFICIAL_ROLES = (Role.NATIONAL_OFFICIAL, Role.PROVINCIAL_OFFICIAL, Role.DISTRICT_OFFICIAL)
+
+# The models each role may change (add and edit), always within its scope. Administrators change
+# everything; auditors nothing.
+_AREA_FINANCE = frozenset({"areas.fundallocation", "areas.disbursement"})
+_PROVIDER_WORK = frozenset(
+    {
+        "recipients.recipient",
+        "recipients.capabilityassessment",
+        "beds.familycarebed",
+        "beds.retrofititem",
+        "beds.bedphoto",
+        "visits.visit",
+    }
+)
+WRITABLE_BY_ROLE: dict[str, frozenset] = {
+    # Targets and cycles of a pilot area are set nationally; a district does not set its own target.
+    Role.NATIONAL_OFFICIAL: _AREA_FINANCE | {"areas.pilotarea", "providers.provider", "visits.visitexception"},
+    Role.PROVINCIAL_OFFICIAL: _AREA_FINANCE | {"providers.provider", "visits.visitexception"},
+    Role.DISTRICT_OFFICIAL: _AREA_FINANCE | {"providers.provider", "visits.visitexception"},
+    Role.PROVIDER_STAFF: _PROVIDER_WORK | {"providers.caregiver"},
+    Role.CAREGIVER: _PROVIDER_WORK,
+    Role.AUDITOR: frozenset(),
+}
+# Models a role changes only through named actions (review, fee confirmation, voiding), which check
+# their own rules; the record's edit form stays read-only for them.
+ACTION_ONLY_BY_ROLE: dict[str, frozenset] = {role: frozenset({"visits.visit"}) for role in OFFICIAL_ROLES}
 
 
 def scope_of(user) -> Scope:
@@ -77,12 +121,14 @@ def scope_of(user) -> Scope:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
     if user.is_superuser:
-        return Scope(role=Role.ADMIN, everything=True, can_write=True)
+        return Scope(role=Role.ADMIN, everything=True, can_write=True, user_id=user.pk)
     cached = getattr(user, "_eldercare_scope", None)
     if cached is not None:
         return cached
     assignment = RoleAssignment.objects.select_related("province").filter(user=user).first()
     scope = _scope_for(assignment)
+    if scope.role is not None:
+        scope = replace(scope, user_id=user.pk)
     user._eldercare_scope = scope
     return scope
 
@@ -115,12 +161,18 @@ def _join(path: str, lookup: str) -> str:
 
 def scope_filter(scope: Scope, model: type[Model]) -> Q | None:
     """A filter selecting the model's rows inside the scope; None means no rows at all."""
+    if scope.role is None:
+        return None
+    if scope.role == Role.ADMIN:
+        return Q()
     path = SCOPE_PATHS.get(model._meta.label_lower)
     if path is None:
-        return Q() if scope.everything else None  # unknown models are for administrators only
-    if path.public and scope.role is not None:
-        return Q()
-    if scope.everything:
+        return None  # unknown models (accounts, login attempts, history tables) are for administrators only
+    if path.readers is not None and scope.role not in path.readers:
+        return None
+    if path.owner is not None:
+        return Q(**{_join(path.owner, "pk"): scope.user_id}) if scope.user_id is not None else None
+    if path.public or scope.everything:
         return Q()
     if scope.provider_id is not None:
         return Q(**{_join(path.provider, "pk"): scope.provider_id}) if path.provider is not None else None
@@ -152,15 +204,37 @@ def can_read(user, obj: Model) -> bool:
     return scope_queryset(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
 
 
+def can_read_model(user, model: type[Model]) -> bool:
+    """Whether the user may read some rows of `model` (the model is not closed to the role)."""
+    return scope_filter(scope_of(user), model) is not None
+
+
+def _role_writes(scope: Scope, model: type[Model]) -> bool:
+    if not scope.can_write or scope.role is None:
+        return False
+    if scope.role == Role.ADMIN:
+        return True
+    return model._meta.label_lower in WRITABLE_BY_ROLE.get(scope.role, ())
+
+
 def can_write(user, obj: Model | None = None, *, model: type[Model] | None = None) -> bool:
-    """Whether the user may change `obj` (or add rows of `model`): a writing role, and in scope."""
+    """Whether the user may change `obj` (or add rows of `model`): a role that writes the model, and in scope."""
     scope = scope_of(user)
+    target = model or type(obj)
+    if not _role_writes(scope, target):
+        return False
+    if scope_filter(scope, target) is None:
+        return False
+    if obj is None:
+        return True
+    return can_read(user, obj)
+
+
+def can_act_on_model(user, model: type[Model]) -> bool:
+    """Whether the user may change rows of `model` at all: by editing them, or through the actions on them."""
+    scope = scope_of(user)
+    if _role_writes(scope, model):
+        return scope_filter(scope, model) is not None
     if not scope.can_write:
         return False
-    target = model or type(obj)
-    path = SCOPE_PATHS.get(target._meta.label_lower)
-    if path is not None and path.public and not scope.everything:
-        return False  # reference data is maintained by administrators
-    if obj is None:
-        return scope_filter(scope, target) is not None
-    return can_read(user, obj)
+    return model._meta.label_lower in ACTION_ONLY_BY_ROLE.get(scope.role, ()) and can_read_model(user, model)

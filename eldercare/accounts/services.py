@@ -183,14 +183,32 @@ def role_grant(
         user.set_unusable_password()
     user.save()
 
-    # 2. The role and its scope; the history row records who changed it.
+    # 2. The role and its scope; the history row records who changed it, and its receiver writes the
+    #    audit event (accounts.receivers: role_changed, with the scope before and after).
     assignment = RoleAssignment.objects.filter(user=user).first() or RoleAssignment(user=user)
     assignment.role = role
     assignment.province, assignment.area, assignment.provider = scope["province"], scope["area"], scope["provider"]
     if role != Role.CAREGIVER or (assignment.caregiver and assignment.caregiver.provider_id != assignment.provider.pk):
         assignment.caregiver = None
-    if acting_user is not None:
+    if acting_user is not None and getattr(acting_user, "is_authenticated", False):
         assignment._history_user = acting_user
+    assignment._change_reason = str(_("Role granted: %(role)s") % {"role": Role(role).label})
     assignment.full_clean()
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def role_assignment_save(*, assignment: RoleAssignment, acting_user=None) -> RoleAssignment:
+    """Save a role assignment edited as a record (the admin), with the user's flags following the role."""
+    assignment.full_clean()
+    user = assignment.user
+    is_staff, is_superuser = assignment.role in STAFF_ROLES, assignment.role == Role.ADMIN
+    if (user.is_staff, user.is_superuser) != (is_staff, is_superuser):
+        user.is_staff, user.is_superuser = is_staff, is_superuser
+        user.save(update_fields=["is_staff", "is_superuser"])
+    if acting_user is not None and getattr(acting_user, "is_authenticated", False):
+        assignment._history_user = acting_user
+    assignment._change_reason = str(_("Role changed in the admin"))
     assignment.save()
     return assignment

@@ -1,4 +1,36 @@
-from django.urls import path  # noqa: F401
+"""The REST API: `/api/v1/` resources, the OpenAPI schema and its offline Swagger UI and ReDoc pages."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from eldercare.areas.apis import PilotAreaViewSet
+from eldercare.beds.apis import FamilyCareBedViewSet
+from eldercare.providers.apis import CaregiverViewSet, ProviderViewSet
+from eldercare.recipients.apis import AssessmentViewSet, RecipientViewSet
+from eldercare.rollups.apis import AreaProgressViewSet, NationalProgressView
+from eldercare.visits.apis import VisitExceptionViewSet, VisitViewSet
+
+from .views import TokenView
 
 app_name = "api"
-urlpatterns: list = []
+
+router = DefaultRouter()
+router.register("areas", PilotAreaViewSet, basename="area")
+router.register("recipients", RecipientViewSet, basename="recipient")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("providers", ProviderViewSet, basename="provider")
+router.register("caregivers", CaregiverViewSet, basename="caregiver")
+router.register("beds", FamilyCareBedViewSet, basename="bed")
+router.register("visits", VisitViewSet, basename="visit")
+router.register("exceptions", VisitExceptionViewSet, basename="exception")
+router.register("progress/areas", AreaProgressViewSet, basename="area-progress")
+
+urlpatterns = [
+    path("v1/auth/token/", TokenView.as_view(), name="token"),
+    path("v1/progress/national/", NationalProgressView.as_view(), name="national-progress"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

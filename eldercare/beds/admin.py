@@ -173,7 +173,8 @@ class FamilyCareBedAdmin(NoDeleteMixin, ServiceAdminMixin, HistoryAdmin):
 
     def transition_view(self, request, object_id):
         """Move a bed one step through its lifecycle, through the service for that step."""
-        bed = get_object_or_404(FamilyCareBed.objects.select_related("recipient", "area"), pk=object_id)
+        # Through the admin's (scoped) queryset: a bed outside the user's scope answers 404.
+        bed = get_object_or_404(self.get_queryset(request).select_related("recipient", "area"), pk=object_id)
         if not self.has_change_permission(request, bed):
             raise PermissionDenied
         if request.method == "POST":

@@ -19,6 +19,20 @@ class NoDeleteQuerySet(models.QuerySet):
         raise DomainError(_("These records are evidence and cannot be deleted; void them instead."))
 
 
+class AuditEventQuerySet(models.QuerySet):
+    """The audit log is append-only: bulk updates and deletes are refused outright."""
+
+    def update(self, **kwargs):
+        from .errors import DomainError
+
+        raise DomainError(_("The audit log is append-only: its entries cannot be changed."))
+
+    def delete(self):
+        from .errors import DomainError
+
+        raise DomainError(_("The audit log is append-only: its entries cannot be deleted."))
+
+
 class AuditEvent(models.Model):
     """An append-only audit log entry (审计日志): who did what, when, from where, and why.
 
@@ -30,6 +44,7 @@ class AuditEvent(models.Model):
         LOGIN = "login", _("Login")
         LOGIN_FAILED = "login_failed", _("Failed login")
         LOGOUT = "logout", _("Logout")
+        LOCKED_OUT = "locked_out", _("Locked out after failed logins")
         ROLE_CHANGED = "role_changed", _("Role or scope changed")
         REVEAL = "reveal", _("Personal data revealed")
         EXPORT = "export", _("Export")
@@ -37,6 +52,7 @@ class AuditEvent(models.Model):
         CHANGE = "change", _("Changed")
         VOID = "void", _("Voided")
         REVIEW = "review", _("Exception reviewed")
+        DELETE = "delete", _("Deleted")
 
     occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -51,6 +67,8 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
@@ -59,3 +77,16 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        # A guard, not a rule: an entry is written once (on PostgreSQL a trigger refuses it too).
+        if not self._state.adding:
+            from .errors import DomainError
+
+            raise DomainError(_("The audit log is append-only: its entries cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        from .errors import DomainError
+
+        raise DomainError(_("The audit log is append-only: its entries cannot be deleted."))

@@ -2,8 +2,25 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from eldercare.core.admin import HistoryAdmin, NoDeleteInlineMixin, NoDeleteMixin, PilotAreaListFilter
+from eldercare.visits.services import visits_recheck_for_recipients
 
 from .models import CapabilityAssessment, Recipient
+
+# A change to one of these can change whether the recipient's visits count (eligibility, area cycle).
+RECHECK_RECIPIENT_FIELDS = {"economic_category", "area", "provider"}
+RECHECK_ASSESSMENT_FIELDS = {"recipient", "assessed_on", "level"}
+
+
+def changed_assessment_days(formsets) -> list:
+    """The days from which eligibility may have changed: old and new date of each added or changed assessment."""
+    days = []
+    for formset in formsets:
+        if formset.model is not CapabilityAssessment:
+            continue
+        for form in formset.forms:
+            if RECHECK_ASSESSMENT_FIELDS & set(form.changed_data) and hasattr(form, "cleaned_data"):
+                days += [day for day in (form.cleaned_data.get("assessed_on"), form.initial.get("assessed_on")) if day]
+    return days
 
 
 class CapabilityAssessmentInline(NoDeleteInlineMixin, admin.TabularInline):
@@ -37,13 +54,23 @@ class RecipientAdmin(NoDeleteMixin, HistoryAdmin):
     fieldsets = [
         (None, {"fields": ["resident_id", "name", "sex", "birth_date", "is_demo"]}),
         (_("Programme"), {"fields": ["area", "economic_category", "provider"]}),
-        (_("Home"), {"fields": ["address", "home_latitude", "home_longitude"]}),
+        (_("Residence"), {"fields": ["address", "home_latitude", "home_longitude"]}),
         (_("Contact"), {"fields": ["phone", "guardian_name", "guardian_phone"]}),
     ]
 
     @admin.display(description=_("resident ID number"), ordering="resident_id")
     def masked_id(self, recipient: Recipient) -> str:
         return recipient.masked_resident_id
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            return  # a new recipient has no visits yet
+        # Re-verifies the visits now and enqueues the roll-up recount after commit.
+        if RECHECK_RECIPIENT_FIELDS & set(form.changed_data):
+            visits_recheck_for_recipients([form.instance.pk])
+        elif days := changed_assessment_days(formsets):
+            visits_recheck_for_recipients([form.instance.pk], since=min(days))
 
 
 @admin.register(CapabilityAssessment)
@@ -55,3 +82,12 @@ class CapabilityAssessmentAdmin(NoDeleteMixin, HistoryAdmin):
     autocomplete_fields = ["recipient", "assessor_provider"]
     date_hierarchy = "assessed_on"
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and not RECHECK_ASSESSMENT_FIELDS & set(form.changed_data):
+            return
+        # The assessment may have moved to another day or recipient: re-check from the earlier day, for both.
+        days = [day for day in (obj.assessed_on, form.initial.get("assessed_on")) if day]
+        recipients = {obj.recipient_id, form.initial.get("recipient")} - {None}
+        visits_recheck_for_recipients(sorted(recipients), since=min(days))

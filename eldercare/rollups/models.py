@@ -34,6 +34,7 @@ class RecipientProgress(models.Model):
         related_name="+",
     )
     last_counted_on = models.DateField(_("last counted visit on"), null=True, blank=True)
+    completed_visits = models.PositiveIntegerField(_("completed visits"), default=0)
     rated_visits = models.PositiveIntegerField(_("visits with a satisfaction rating"), default=0)
     satisfied_visits = models.PositiveIntegerField(_("satisfied or fairly satisfied visits"), default=0)
     at_risk = models.BooleanField(_("at risk of not reaching 30"), default=False)

@@ -110,6 +110,7 @@ def _recount_recipient_rows(recipient_filter: Q, visit_filter: Q, *, today: dt.d
     stats = {
         row["recipient_id"]: row
         for row in visits.values("recipient_id").annotate(
+            completed=Count("pk"),
             counted=Count("service_date", distinct=True, filter=countable),
             first=Min("service_date", filter=countable),
             last=Max("service_date", filter=countable),
@@ -132,6 +133,7 @@ def _recount_recipient_rows(recipient_filter: Q, visit_filter: Q, *, today: dt.d
                 reached_on=reached_on,
                 reaching_visit_id=reaching_visit_id,
                 last_counted_on=stat.get("last"),
+                completed_visits=stat.get("completed", 0),
                 rated_visits=stat.get("rated", 0),
                 satisfied_visits=stat.get("satisfied", 0),
                 at_risk=pace_at_risk(
@@ -233,7 +235,10 @@ def _area_figures(area: PilotArea, *, today: dt.date) -> dict:
 
 
 def _write_area(area: PilotArea, *, today: dt.date) -> None:
+    from eldercare.dashboards.services import provider_stats_refresh
+
     figures = _area_figures(area, today=today)
+    provider_stats_refresh(area=area)
     now = timezone.now()
     AreaProgress.objects.update_or_create(area=area, defaults={**figures, "computed_at": now})
     AreaDailySnapshot.objects.update_or_create(area=area, day=today, defaults={**figures, "computed_at": now})

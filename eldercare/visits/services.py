@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_update_with_history
 
+from eldercare.core.audit import audit_record_many
 from eldercare.core.errors import DomainError
+from eldercare.core.models import AuditEvent
 
 from .models import (
     ExceptionStatus,
@@ -166,6 +168,10 @@ def visits_confirm_fees(*, visit_ids: Iterable[int], acting_user) -> int:
         ["fee_confirmed_at", "fee_confirmed_by"],
         default_user=_acting(acting_user),
         default_change_reason=str(_("Fee confirmed")),
+    )
+    # The bulk history write sends no per-row signal, so the audit log is written here.
+    audit_record_many(
+        action=AuditEvent.Action.CHANGE, user=acting_user, objects=pending, reason=str(_("Fee confirmed"))
     )
     return len(pending)
 

@@ -28,7 +28,8 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the scoped admin site (eldercare.core.admin.EldercareAdminSite) as admin.site.
+    "eldercare.accounts.apps.EldercareAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -112,11 +113,23 @@ AUTHENTICATION_BACKENDS = [
     # django-axes counts failed logins and locks out repeated guessing before the real check runs.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Model permissions follow the role (eldercare.accounts.scoping), not per-user permission rows.
+    "eldercare.accounts.backends.RolePermissionBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 1  # hours
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+# The same client address as the audit log: REMOTE_ADDR, or what the trusted proxies saw.
+AXES_CLIENT_IP_CALLABLE = "eldercare.core.audit.client_ip"
+# Reverse proxies in front of the application that append to X-Forwarded-For (0: none; the client's
+# own X-Forwarded-For is then ignored, so a forged header cannot dodge the lockout).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Sessions end after this many seconds without a request, and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -128,6 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# After login each role lands on the dashboard of its scope (provider staff on the admin).
+LOGIN_REDIRECT_URL = "dashboards:landing"
 
 # --- Internationalisation: Chinese first, English second ---------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -158,9 +173,57 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",  # apps: Authorization: Token ...
+        "rest_framework.authentication.SessionAuthentication",  # the browser; CSRF enforced on writes
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Throttling (security): per client address before login, per user after.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+        "user": os.environ.get("API_THROTTLE_USER", "600/minute"),
+    },
+    # --- REST API (eldercare.api) ---
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "eldercare.api.pagination.StandardPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "EXCEPTION_HANDLER": "eldercare.api.exceptions.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "eldercare API",
+    "DESCRIPTION": (
+        "Home and Community Basic Elderly Care Service Improvement Action (居家和社区基本养老服务提升行动): "
+        "areas, recipients, assessments, providers, caregivers, family care beds, home-care visits, "
+        "exceptions and progress. Authenticate with `Authorization: Token ...` (POST /api/v1/auth/token/) "
+        "or a browser session. Errors are in Chinese by default; send `Accept-Language: en` for English."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from drf_spectacular_sidecar's static files: the docs work with no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BedStatusEnum": "eldercare.beds.models.BedStatus",
+        "WithdrawalReasonEnum": "eldercare.beds.models.WithdrawalReason",
+        "VisitStatusEnum": "eldercare.visits.models.VisitStatus",
+        "ExceptionStatusEnum": "eldercare.visits.models.ExceptionStatus",
+        "BulkItemStatusEnum": "eldercare.visits.bulk.ITEM_STATUSES",
+    },
 }
 
 LOGGING = {
@@ -178,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "eldercare.rollups.tasks.reconcile_task",
         "schedule": crontab(hour=2, minute=0),
     },
+    "purge-expired-exports": {
+        "task": "eldercare.exports.tasks.purge_expired_exports_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 # A broker outage must not stall the request that logs a visit: give up publishing quickly.
 CELERY_TASK_PUBLISH_RETRY = True
@@ -186,3 +253,24 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Results are kept only where a result store is configured (the worker tests use Redis).
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_RESULT_EXPIRES = 3600
+
+# --- Dashboards -------------------------------------------------------------------------------
+# Colour bands: a figure is "behind" below this share of the progress expected at this point of
+# the cycle, and "far behind" below the second one.
+DASHBOARD_BEHIND_RATIO = float(os.environ.get("DASHBOARD_BEHIND_RATIO", "0.9"))
+DASHBOARD_FAR_BEHIND_RATIO = float(os.environ.get("DASHBOARD_FAR_BEHIND_RATIO", "0.7"))
+# Satisfaction is a floor, not a pace: "behind" within this many points under the target.
+DASHBOARD_SATISFACTION_MARGIN = float(os.environ.get("DASHBOARD_SATISFACTION_MARGIN", "5"))
+# Rows shown in an area's at-risk list (the total is always shown).
+DASHBOARD_AT_RISK_LIMIT = int(os.environ.get("DASHBOARD_AT_RISK_LIMIT", "100"))
+
+# --- Auditor exports --------------------------------------------------------------------------
+# Export files live outside MEDIA_ROOT (only the download view serves them) and are removed
+# this many days after they were written.
+EXPORT_ROOT = Path(os.environ.get("EXPORT_ROOT", str(BASE_DIR / "var" / "exports")))
+EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", "7"))
+# A TrueType CJK font embedded in PDF exports (Debian: fonts-wqy-microhei); .ttc needs the index.
+EXPORT_CJK_FONT = os.environ.get("EXPORT_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+EXPORT_CJK_FONT_INDEX = int(os.environ.get("EXPORT_CJK_FONT_INDEX", "0"))
+# CSV exports expected to stay under this many rows stream straight to the browser; larger ones run as jobs.
+EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "20000"))

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from eldercare.accounts.models import Role, RoleAssignment
 from eldercare.accounts.services import role_grant
@@ -17,6 +18,13 @@ PASSWORD = "a-long-enough-passphrase"
 @pytest.fixture
 def changping(db):
     return PilotAreaFactory(region=CountyFactory(code="110114", name="昌平区", full_name="北京市昌平区"))
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages are checked in English; the Chinese catalogue is checked in tests/i18n."""
+    with translation.override("en"):
+        yield
 
 
 def test_it_creates_a_district_official_with_admin_access(changping):

@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import Workbook
 
 from eldercare.areas.importers import read_pilot_area_rows
@@ -14,6 +15,13 @@ from tests.factories import BatchFactory
 
 HEADER = "区划代码,地区名称,省份,资金下达日期,床位目标,人次目标,满意度目标\n"
 GOOD_ROWS = "110114,北京市昌平区,北京市,2023-07-03,2100,4100,92\n130100,石家庄市,河北省,2023-08-01,1500,3000,\n"
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages are checked in English; the Chinese catalogue is checked in tests/i18n."""
+    with translation.override("en"):
+        yield
 
 
 def _write(tmp_path, text, name="list.csv", encoding="utf-8"):

@@ -167,3 +167,12 @@ def test_the_history_records_who_voided_when_and_why(log_visit, reviewer):
     assert [entry.status for entry in entries] == ["completed", "voided"]
     assert (entries[-1].history_user, entries[-1].history_change_reason) == (reviewer, "重复录入")
     assert entries[-1].history_date is not None
+
+
+def test_confirming_fees_writes_one_audit_event_per_visit(log_visit, reviewer):
+    from eldercare.core.models import AuditEvent
+
+    visits = [log_visit(start=at(DAY, 8)), log_visit(start=at(DAY - dt.timedelta(days=1), 8))]
+    services.visits_confirm_fees(visit_ids=[visit.pk for visit in visits], acting_user=reviewer)
+    events = AuditEvent.objects.filter(object_type="visits.visit", user=reviewer, action="change")
+    assert sorted(int(event.object_id) for event in events) == sorted(visit.pk for visit in visits)

@@ -1,0 +1,132 @@
+"""Family care beds with their retrofit items; every lifecycle move is one POST calling its service."""
+
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from eldercare.api.base import ScopedQuerysetMixin, validated_save, write_in_scope
+from eldercare.api.filters import IdFilter
+
+from . import services
+from .models import BedStatus, FamilyCareBed, RetrofitItem
+from .serializers import (
+    BedAcceptSerializer,
+    BedApplySerializer,
+    BedFinishRetrofitSerializer,
+    BedPlanSerializer,
+    BedRejectAcceptanceSerializer,
+    BedStartRetrofitSerializer,
+    BedStartServiceSerializer,
+    BedWithdrawSerializer,
+    FamilyCareBedSerializer,
+    RetrofitItemSerializer,
+)
+
+
+class BedFilter(django_filters.FilterSet):
+    area = IdFilter(field_name="area_id", label="pilot area id")
+    area_code = django_filters.CharFilter(field_name="area__region__code", label="area code (6 digits)")
+    recipient = IdFilter(field_name="recipient_id", label="recipient id")
+    status = django_filters.ChoiceFilter(choices=BedStatus.choices)
+    accepted_from = django_filters.DateFilter(field_name="accepted_on", lookup_expr="gte")
+    accepted_to = django_filters.DateFilter(field_name="accepted_on", lookup_expr="lte")
+
+    class Meta:
+        model = FamilyCareBed
+        fields = ["area", "area_code", "recipient", "status", "accepted_from", "accepted_to"]
+
+
+# Each move: the URL segment, its input serializer, and how the input maps onto the service.
+MOVES = {
+    "plan": (BedPlanSerializer, services.bed_record_plan),
+    "start_retrofit": (BedStartRetrofitSerializer, services.bed_start_retrofit),
+    "finish_retrofit": (BedFinishRetrofitSerializer, services.bed_finish_retrofit),
+    "accept": (BedAcceptSerializer, services.bed_accept),
+    "reject_acceptance": (BedRejectAcceptanceSerializer, services.bed_reject_acceptance),
+    "start_service": (BedStartServiceSerializer, services.bed_start_service),
+    "withdraw": (BedWithdrawSerializer, services.bed_withdraw),
+}
+
+
+def _move_action(name: str, serializer_class, service, summary: str):
+    def move(self, request, pk=None):
+        bed = self.get_object()
+        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        moved = write_in_scope(
+            request.user, lambda: service(bed=bed, acting_user=request.user, **serializer.validated_data)
+        )
+        return self._answer(moved, status.HTTP_200_OK)
+
+    move.__name__ = move.__qualname__ = name
+    move.__doc__ = summary
+    move = action(
+        detail=True,
+        methods=["post"],
+        url_path=name.replace("_", "-"),
+        url_name=name.replace("_", "-"),
+        serializer_class=serializer_class,
+    )(move)
+    return extend_schema(request=serializer_class, responses={200: FamilyCareBedSerializer}, summary=summary)(move)
+
+
+class FamilyCareBedViewSet(
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = FamilyCareBed.objects.all()
+    serializer_class = FamilyCareBedSerializer
+    filterset_class = BedFilter
+    ordering_fields = ["id", "applied_on", "accepted_on", "status"]
+    ordering = ["-applied_on", "-id"]
+
+    def base_queryset(self):
+        return FamilyCareBed.objects.select_related("area__region").prefetch_related(
+            Prefetch("items", queryset=RetrofitItem.objects.select_related("catalog_item").order_by("id"))
+        )
+
+    def get_serializer_class(self):
+        return BedApplySerializer if self.action == "create" else FamilyCareBedSerializer
+
+    def _answer(self, bed: FamilyCareBed, code: int) -> Response:
+        fresh = self.base_queryset().get(pk=bed.pk)
+        return Response(FamilyCareBedSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(request=BedApplySerializer, responses={201: FamilyCareBedSerializer})
+    def create(self, request, *args, **kwargs):
+        """Open a bed application through `bed_apply` (eligibility and one active bed a recipient)."""
+        serializer = BedApplySerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        bed = write_in_scope(
+            request.user, lambda: services.bed_apply(acting_user=request.user, **serializer.validated_data)
+        )
+        return self._answer(bed, status.HTTP_201_CREATED)
+
+    plan = _move_action("plan", *MOVES["plan"], "Record the assessment and the one-home plan (评估设计)")
+    start_retrofit = _move_action("start_retrofit", *MOVES["start_retrofit"], "Start or resume the retrofit works")
+    finish_retrofit = _move_action("finish_retrofit", *MOVES["finish_retrofit"], "Finish the works (待验收)")
+    accept = _move_action("accept", *MOVES["accept"], "Record a passed acceptance (验收合格)")
+    reject_acceptance = _move_action(
+        "reject_acceptance", *MOVES["reject_acceptance"], "Record a failed acceptance: back to retrofitting"
+    )
+    start_service = _move_action("start_service", *MOVES["start_service"], "Start the service (服务中)")
+    withdraw = _move_action("withdraw", *MOVES["withdraw"], "Withdraw the bed with a reason (撤销)")
+
+    @extend_schema(request=RetrofitItemSerializer, responses={201: FamilyCareBedSerializer})
+    @action(detail=True, methods=["post"], url_path="items", serializer_class=RetrofitItemSerializer)
+    def add_item(self, request, pk=None):
+        """Record an installed retrofit item (devices need serial number, install date and warranty)."""
+        bed = self.get_object()
+        serializer = RetrofitItemSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        write_in_scope(
+            request.user,
+            lambda: validated_save(RetrofitItem(bed=bed, **serializer.validated_data), request.user),
+        )
+        return self._answer(bed, status.HTTP_201_CREATED)

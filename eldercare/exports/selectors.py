@@ -1,0 +1,173 @@
+"""Reads for exports: who may export what, and the domain's rows as they stood at the end of a day.
+
+Reproducibility rests on django-simple-history. A row "as of D" is the latest history row of
+each object whose `history_date` is before the start of D+1 (Asia/Shanghai), unless that row
+records a deletion. Later edits add later history rows, so they never change what an export as
+of D reads. Everything is one set-based query (a correlated subquery picks the latest history
+row), never a loop over objects.
+
+Counting as of D recomputes the rule of `visits.verification` from that state instead of
+reading `Visit.is_countable` (a flag updated without history):
+  counts = completed, no exception holding it back as of D, and the first such visit of its
+  recipient that day (by start time, then id: the order `count_decision` uses).
+An exception's state as of D is its latest history row before the end of D; exceptions are
+created open by `verify_visits` (in bulk, without a history row), so one that existed by then
+and has no earlier history row was open.
+"""
+
+import datetime as dt
+
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, FirstValue
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from eldercare.accounts.models import Role
+from eldercare.accounts.scoping import scope_of, scope_queryset
+from eldercare.areas.models import PilotArea, Region
+from eldercare.core.errors import DomainError
+from eldercare.providers.models import Provider
+from eldercare.visits.models import HOLDING_STATUSES, ExceptionStatus, Visit, VisitException
+
+from .models import ExportJob, ScopeLevel
+
+# Roles that may export (DOMAIN.md: auditors export everything in their scope). Provider staff
+# and caregivers may not: their ledgers are the auditors' evidence about them.
+EXPORTING_ROLES = frozenset({Role.AUDITOR, Role.NATIONAL_OFFICIAL, Role.PROVINCIAL_OFFICIAL, Role.DISTRICT_OFFICIAL})
+
+
+GROUP_SEPARATOR = "|"
+
+
+class GroupConcat(Aggregate):
+    """The strings of a group joined by GROUP_SEPARATOR (in no set order: callers sort them)."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s, '" + GROUP_SEPARATOR + "')"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="STRING_AGG", **extra_context)
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The first instant after `day` in the project's time zone: "as of D" reads what was saved before it."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_default_timezone())
+
+
+def as_of_rows(model, end: dt.datetime) -> QuerySet:
+    """The history rows of `model` (a model with `history = HistoricalRecords()`) as they stood before `end`."""
+    historical = model.history.model
+    latest = (
+        historical.objects.filter(id=OuterRef("id"), history_date__lt=end)
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    return historical.objects.filter(history_date__lt=end, history_id=Subquery(latest)).exclude(history_type="-")
+
+
+def exceptions_as_of(end: dt.datetime) -> QuerySet:
+    """Visit exceptions that existed before `end`, annotated with their status, reason code and note then."""
+    latest = VisitException.history.model.objects.filter(id=OuterRef("pk"), history_date__lt=end).order_by(
+        "-history_date", "-history_id"
+    )
+    return VisitException.objects.filter(created_at__lt=end).annotate(
+        as_of_status=Coalesce(
+            Subquery(latest.values("status")[:1]), Value(ExceptionStatus.OPEN.value), output_field=CharField()
+        ),
+        as_of_reason_code=Subquery(latest.values("reason_code__code")[:1]),
+        as_of_note=Coalesce(Subquery(latest.values("resolution_note")[:1]), Value(""), output_field=TextField()),
+        as_of_resolved_at=Subquery(latest.values("resolved_at")[:1]),
+        as_of_resolved_by=Subquery(latest.values("resolved_by__username")[:1]),
+        as_of_detail=Coalesce(Subquery(latest.values("detail")[:1]), F("detail"), output_field=CharField()),
+    )
+
+
+def visits_as_of(end: dt.datetime) -> QuerySet:
+    """Visits as of `end` with `countable` (verification passed then) and `counting_visit` (the one that counts)."""
+    holding = Exists(exceptions_as_of(end).filter(visit_id=OuterRef("id"), as_of_status__in=HOLDING_STATUSES))
+    return (
+        as_of_rows(Visit, end)
+        .annotate(countable=ExpressionWrapper(Q(status="completed") & ~holding, output_field=BooleanField()))
+        .annotate(
+            counting_visit=Window(
+                FirstValue("id"),
+                partition_by=[F("recipient_id"), F("service_date"), F("countable")],
+                order_by=[F("started_at").asc(), F("id").asc()],
+            )
+        )
+    )
+
+
+def counted_days_as_of(end: dt.datetime) -> QuerySet:
+    """(recipient_id, service_date) of every day with a counting visit as of `end` (at most one counts a day)."""
+    holding = Exists(exceptions_as_of(end).filter(visit_id=OuterRef("id"), as_of_status__in=HOLDING_STATUSES))
+    return as_of_rows(Visit, end).filter(status="completed").exclude(holding)
+
+
+# --- Who may export what ------------------------------------------------------------------------
+
+
+def can_export(user) -> bool:
+    """Auditors, officials and administrators export; provider staff, caregivers and strangers do not."""
+    scope = scope_of(user)
+    return scope.role is not None and not scope.is_empty and (scope.everything or scope.role in EXPORTING_ROLES)
+
+
+def exportable_areas(user) -> QuerySet:
+    """The pilot areas this user may export (the scope filter, for exporting roles only)."""
+    if not can_export(user):
+        return PilotArea.objects.none()
+    return scope_queryset(user, PilotArea.objects.all())
+
+
+def resolve_scope(user, level: str, code: str = "") -> tuple[QuerySet, Provider | None, str]:
+    """The areas (and provider) an export over (`level`, `code`) covers for this user, and its label.
+
+    A scope outside the user's is refused as if it did not exist.
+    """
+    allowed = exportable_areas(user).select_related("region", "batch")
+    code = (code or "").strip()
+    provider = None
+    if level == ScopeLevel.NATIONAL:
+        areas, label = allowed, str(_("All areas in scope"))
+    elif level == ScopeLevel.PROVINCE:
+        province = Region.objects.filter(code=code, level=Region.Level.PROVINCE).first()
+        areas = allowed.filter(region__code__startswith=code[:2]) if province else allowed.none()
+        label = str(province) if province else code
+    elif level == ScopeLevel.AREA:
+        areas = allowed.filter(region__code=code)
+        first = areas.first()
+        label = str(first.region) if first else code
+    elif level == ScopeLevel.PROVIDER:
+        provider = scope_queryset(user, Provider.objects.filter(credit_code=code.upper())).first()
+        areas = allowed.filter(providers=provider) if provider else allowed.none()
+        label = str(provider) if provider else code
+    else:
+        raise DomainError(_("Choose a scope."), field="scope_level")
+    if not areas.exists():
+        raise DomainError(_("Nothing in your scope matches %(scope)s.") % {"scope": code or level}, field="scope_code")
+    return areas, provider, label
+
+
+def jobs_visible_to(user) -> QuerySet:
+    """A user's own exports (administrators see every export); the download and status views 404 on others."""
+    if not can_export(user):
+        return ExportJob.objects.none()
+    if scope_of(user).role == Role.ADMIN:
+        return ExportJob.objects.all()
+    return ExportJob.objects.filter(requester=user)

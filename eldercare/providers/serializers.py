@@ -1,0 +1,41 @@
+from rest_framework import serializers
+
+from eldercare.api.base import ScopedPrimaryKeyRelatedField
+from eldercare.areas.models import PilotArea
+
+from .models import Caregiver, Provider
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    areas = ScopedPrimaryKeyRelatedField(
+        queryset=PilotArea.objects.all(), many=True, required=False, help_text="Pilot areas served (ids)."
+    )
+
+    class Meta:
+        model = Provider
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "areas",
+            "offers_home_visits",
+            "does_bed_retrofit",
+            "does_assessment_design",
+            "does_acceptance",
+            "contact_name",
+            "contact_phone",
+            "is_demo",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "is_demo", "created_at", "updated_at"]
+
+
+class CaregiverSerializer(serializers.ModelSerializer):
+    provider = ScopedPrimaryKeyRelatedField(queryset=Provider.objects.all())
+
+    class Meta:
+        model = Caregiver
+        fields = ["id", "provider", "name", "phone", "employee_number", "is_active", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators = []  # the unique (provider, employee number) rule is checked by full_clean, in one message

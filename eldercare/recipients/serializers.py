@@ -1,0 +1,143 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from eldercare.api.base import ScopedPrimaryKeyRelatedField
+from eldercare.areas.models import PilotArea
+from eldercare.core.masking import mask_resident_id
+from eldercare.providers.models import Provider
+from eldercare.rollups.models import RecipientProgress
+
+from .models import CapabilityAssessment, Recipient
+from .selectors import Purpose, assessment_in_force, eligibility_from
+
+
+class EligibilitySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    eligible = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    capability_level = serializers.CharField(allow_null=True)
+    assessed_on = serializers.DateField(allow_null=True)
+
+
+class RecipientProgressSerializer(serializers.Serializer):
+    counted_visits = serializers.IntegerField()
+    visits_per_person_time = serializers.IntegerField(help_text="Visits that make one person-time (1人次).")
+    person_time_reached = serializers.BooleanField()
+    reached_on = serializers.DateField(allow_null=True)
+    last_counted_on = serializers.DateField(allow_null=True)
+    at_risk = serializers.BooleanField()
+    computed_at = serializers.DateTimeField(allow_null=True)
+
+
+class RecipientSerializer(serializers.ModelSerializer):
+    """A recipient with a masked ID, eligibility today and progress toward one person-time.
+
+    The queryset must prefetch `assessments` (ordered by date) and select `area__batch` and
+    `progress`, so a page of recipients costs a fixed number of queries.
+    """
+
+    masked_resident_id = serializers.SerializerMethodField()
+    area_code = serializers.CharField(source="area.region.code", read_only=True)
+    eligibility_today = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Recipient
+        fields = [
+            "id",
+            "masked_resident_id",
+            "name",
+            "sex",
+            "birth_date",
+            "area",
+            "area_code",
+            "economic_category",
+            "provider",
+            "address",
+            "home_latitude",
+            "home_longitude",
+            "is_demo",
+            "eligibility_today",
+            "progress",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_masked_resident_id(self, recipient: Recipient) -> str:
+        # The API never returns the whole number; revealing it is the admin's logged action.
+        return mask_resident_id(recipient.resident_id)
+
+    @extend_schema_field(EligibilitySerializer)
+    def get_eligibility_today(self, recipient: Recipient) -> dict:
+        today = self.context.get("today") or timezone.localdate()
+        assessments = sorted(recipient.assessments.all(), key=lambda a: a.assessed_on)  # prefetched
+        eligibility = eligibility_from(
+            recipient, assessment_in_force(assessments, today), today, purpose=Purpose.HOME_VISIT
+        )
+        return {
+            "day": today,
+            "eligible": eligibility.eligible,
+            "reasons": [str(reason) for reason in eligibility.reasons],
+            "capability_level": eligibility.assessment.level if eligibility.assessment else None,
+            "assessed_on": eligibility.assessment.assessed_on if eligibility.assessment else None,
+        }
+
+    @extend_schema_field(RecipientProgressSerializer)
+    def get_progress(self, recipient: Recipient) -> dict:
+        needed = recipient.area.batch.visits_per_person_time
+        try:
+            progress = recipient.progress
+        except RecipientProgress.DoesNotExist:
+            progress = None
+        counted = progress.counted_visits if progress else 0
+        return {
+            "counted_visits": counted,
+            "visits_per_person_time": needed,
+            "person_time_reached": counted >= needed,
+            "reached_on": progress.reached_on if progress else None,
+            "last_counted_on": progress.last_counted_on if progress else None,
+            "at_risk": progress.at_risk if progress else False,
+            "computed_at": progress.computed_at if progress else None,
+        }
+
+
+class RecipientWriteSerializer(serializers.ModelSerializer):
+    """What a writer sends; sex and birth date follow from the resident ID, which cannot change later."""
+
+    area = ScopedPrimaryKeyRelatedField(queryset=PilotArea.objects.all())
+    provider = ScopedPrimaryKeyRelatedField(queryset=Provider.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = Recipient
+        fields = [
+            "resident_id",
+            "name",
+            "area",
+            "economic_category",
+            "provider",
+            "address",
+            "home_latitude",
+            "home_longitude",
+            "phone",
+            "guardian_name",
+            "guardian_phone",
+        ]
+        validators = []
+
+
+class RecipientUpdateSerializer(RecipientWriteSerializer):
+    class Meta(RecipientWriteSerializer.Meta):
+        fields = [name for name in RecipientWriteSerializer.Meta.fields if name != "resident_id"]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    recipient = ScopedPrimaryKeyRelatedField(queryset=Recipient.objects.all())
+    assessor_provider = ScopedPrimaryKeyRelatedField(queryset=Provider.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = CapabilityAssessment
+        fields = ["id", "recipient", "assessed_on", "level", "assessor_name", "assessor_provider", "note", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        validators = []  # one assessment a recipient a day: full_clean says so in the service

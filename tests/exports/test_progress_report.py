@@ -1,0 +1,83 @@
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from eldercare.core.errors import DomainError
+from eldercare.exports.models import ExportStatus
+from eldercare.exports.services import export_request, export_run
+from tests.exports.conftest import NOW_DAY, WORLD_DAY, by_column, report_rows
+
+
+def progress(world, as_of, user=None, **kwargs):
+    report, rows = report_rows("progress", user or world.auditor, as_of, **kwargs)
+    return by_column(report, rows, "项目地区代码")
+
+
+def test_the_progress_report_reads_the_latest_snapshot_of_each_area_and_sums_them(world):
+    rows = progress(world, NOW_DAY)
+    area = rows["110114"]
+    assert (area["项目地区"], area["数据日期"], area["目标人次"], area["已达成人次"]) == (
+        "昌平区",
+        WORLD_DAY,
+        4000,
+        1,
+    )
+    # 93 of the cycle's 366 days have gone by the end of 10-01: 4000 × 93 / 366 = 1016.4.
+    pace = (area["按进度应达人次"], area["人次完成率（%）"], area["进度比（%）"])
+    assert pace == (1016, Decimal("0.0"), Decimal("0.1"))
+    assert (area["服务对象数"], area["进行中（1–29次）"], area["计入服务次数"]) == (2, 0, 3)
+    assert area["满意度（%）"] is None
+    total = rows["合计"]
+    assert (total["目标人次"], total["已达成人次"], total["服务对象数"], total["计入服务次数"]) == (8000, 1, 3, 4)
+    assert total["按进度应达人次"] == 2032
+
+
+def test_the_progress_report_before_any_snapshot_shows_zeros_without_a_data_date(world):
+    area = progress(world, dt.date(2023, 8, 6))["110114"]
+    assert (area["数据日期"], area["已达成人次"], area["服务对象数"]) == (None, 0, 0)
+
+
+def test_a_provider_scope_has_no_progress_report(world):
+    with pytest.raises(DomainError):
+        report_rows("progress", world.auditor, NOW_DAY, level="provider", code=world.provider.credit_code)
+
+
+def test_the_progress_report_pdf_has_chinese_text_and_embeds_its_font(world):
+    job = export_run(
+        export_request(
+            user=world.auditor, kind="progress", fmt="pdf", scope_level="area", scope_code="110114", as_of=NOW_DAY
+        ).pk
+    )
+    assert job.status == ExportStatus.DONE, job.error
+    reader = PdfReader(io.BytesIO(job.file.read()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "项目进度报告" in text and "昌平区" in text and "导出说明" in text
+    assert job.sha256 in text.replace("\n", "")
+    assert reader.metadata.subject == f"sha256:{job.sha256}"
+    assert fonts_of(reader) == {("/AAAAAA+WenQuanYiMicroHei-0", True)}
+
+
+def fonts_of(reader) -> set[tuple[str, bool]]:
+    """Every font the pages use, and whether its TrueType program is embedded (FontFile2)."""
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            else:
+                descriptor = font.get("/FontDescriptor")
+            fonts.add((str(font["/BaseFont"]), bool(descriptor) and "/FontFile2" in descriptor.get_object()))
+    return fonts
+
+
+def test_a_pdf_export_without_the_chinese_font_fails_with_a_clear_message(world, settings):
+    settings.EXPORT_CJK_FONT = "/nonexistent/font.ttc"
+    job = export_run(
+        export_request(user=world.auditor, kind="progress", fmt="pdf", scope_level="national", as_of=NOW_DAY).pk
+    )
+    assert job.status == ExportStatus.FAILED
+    assert "/nonexistent/font.ttc" in job.error and not job.file

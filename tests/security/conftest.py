@@ -1,0 +1,153 @@
+"""The security world: two pilot areas in two provinces, each with its provider, people, beds, visits,
+exceptions, money and roll-ups, and one user for every role, scoped to the first ("own") side.
+
+Every name on the second ("foreign") side carries the marker FRNB, so a page that shows any of it is
+caught by a plain substring check, whatever part of the page leaked it (a row, a filter choice, an
+autocomplete result, a count label).
+"""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from eldercare.accounts.models import Role
+from eldercare.accounts.services import role_grant
+from eldercare.beds.models import BedPhoto
+from eldercare.rollups.models import AreaDailySnapshot, AreaProgress, BatchProgress, RecipientProgress, RollupRun
+from eldercare.visits.models import ExceptionStatus, ExceptionType, ReviewReasonCode, Severity, VisitException
+from tests.factories import (
+    AssessmentFactory,
+    CaregiverFactory,
+    CountyFactory,
+    DisbursementFactory,
+    FamilyCareBedFactory,
+    FundAllocationFactory,
+    PilotAreaFactory,
+    ProviderFactory,
+    ProvinceFactory,
+    RecipientFactory,
+    RetrofitItemFactory,
+    ServiceItemFactory,
+    VisitFactory,
+    make_resident_id,
+)
+
+FOREIGN_MARKER = "FRNB"
+OWN_MARKER = "OWNA"
+PASSWORD = "a-long-and-unusual-password-42"
+
+# Every role of DOMAIN.md, scoped to the own side (province 110000, area 110114, provider A).
+ROLES = [
+    Role.NATIONAL_OFFICIAL,
+    Role.PROVINCIAL_OFFICIAL,
+    Role.DISTRICT_OFFICIAL,
+    Role.PROVIDER_STAFF,
+    Role.CAREGIVER,
+    Role.AUDITOR,
+]
+# Roles that see the whole country: for them no row is foreign.
+NATIONWIDE_ROLES = {Role.NATIONAL_OFFICIAL}
+
+
+class Side:
+    """One pilot area and everything in it."""
+
+    def __init__(self, *, province_code: str, region_code: str, marker: str, sequence: int):
+        now = timezone.now()
+        province = ProvinceFactory(code=province_code, name=f"省{marker}")
+        region = CountyFactory(parent=province, code=region_code, name=f"区{marker}", full_name=f"区县{marker}")
+        self.area = PilotAreaFactory(region=region)
+        self.provider = ProviderFactory(name=f"机构{marker}", contact_name=f"联系人{marker}")
+        self.provider.areas.add(self.area)
+        self.caregiver = CaregiverFactory(provider=self.provider, name=f"护理员{marker}", phone="13700001111")
+        self.recipient = RecipientFactory(
+            area=self.area,
+            provider=self.provider,
+            name=f"老人{marker}",
+            resident_id=make_resident_id(division=region_code, sequence=sequence),
+            phone="13812345678",
+            guardian_phone="13987654321",
+        )
+        self.assessment = AssessmentFactory(recipient=self.recipient, assessor_name=f"评估员{marker}")
+        self.bed = FamilyCareBedFactory(recipient=self.recipient, platform_account=f"platform-{marker}")
+        self.item = RetrofitItemFactory(bed=self.bed, serial_number=f"SN-{marker}")
+        self.photo = BedPhoto.objects.create(
+            bed=self.bed, stage=BedPhoto.Stage.BEFORE, image=SimpleUploadedFile(f"{marker}.jpg", b"jpeg")
+        )
+        self.visit = VisitFactory(recipient=self.recipient, provider=self.provider, caregiver=self.caregiver)
+        self.visit.items.add(ServiceItemFactory())
+        self.exception = VisitException.objects.create(
+            visit=self.visit,
+            type=ExceptionType.TOO_LONG,
+            severity=Severity.WARNING,
+            status=ExceptionStatus.OPEN,
+            area=self.area,
+            provider=self.provider,
+            detail=f"异常{marker}",
+        )
+        self.allocation = FundAllocationFactory(area=self.area, document_number=f"DOC-{marker}")
+        self.disbursement = DisbursementFactory(area=self.area, payee=f"收款人{marker}")
+        RecipientProgress.objects.create(recipient=self.recipient, area=self.area, counted_visits=3, computed_at=now)
+        AreaProgress.objects.create(area=self.area, recipients=1, computed_at=now)
+        AreaDailySnapshot.objects.create(area=self.area, day=dt.date(2023, 8, 1), recipients=1, computed_at=now)
+        from eldercare.dashboards.models import ProviderAreaStats
+
+        ProviderAreaStats.objects.create(area=self.area, provider=self.provider, computed_at=now)
+
+
+class World:
+    def __init__(self):
+        self.own = Side(province_code="110000", region_code="110114", marker=OWN_MARKER, sequence=101)
+        self.foreign = Side(province_code="310000", region_code="310115", marker=FOREIGN_MARKER, sequence=202)
+        now = timezone.now()
+        BatchProgress.objects.create(batch=self.own.area.batch, computed_at=now)
+        RollupRun.objects.create(kind=RollupRun.Kind.choices[0][0], started_at=now, finished_at=now)
+        ReviewReasonCode.objects.create(code="ok", label="核实无误", decision=ReviewReasonCode.Decision.ACCEPT)
+        self.users = {role: self._user(role) for role in ROLES}
+        # Someone on the foreign side, who owns rows of their own (an export job, say).
+        self.foreign_official = role_grant(
+            username="foreign-district", role=Role.DISTRICT_OFFICIAL, area_code="310115", password=PASSWORD
+        ).user
+        self.owned = {}
+        self._export_jobs()
+
+    def _user(self, role):
+        scope = {
+            Role.PROVINCIAL_OFFICIAL: {"province_code": "110000"},
+            Role.DISTRICT_OFFICIAL: {"area_code": "110114"},
+            Role.PROVIDER_STAFF: {"provider_credit_code": self.own.provider.credit_code},
+            Role.CAREGIVER: {"provider_credit_code": self.own.provider.credit_code},
+            Role.AUDITOR: {"area_code": "110114"},
+        }.get(role, {})
+        return role_grant(username=f"user-{role}", role=role, password=PASSWORD, **scope).user
+
+    def _export_jobs(self):
+        from eldercare.exports.models import ExportJob
+
+        def job(user, marker):
+            return ExportJob.objects.create(
+                requester=user,
+                kind="visits",
+                format="csv",
+                scope_level="area",
+                scope_code="110114",
+                scope_label=f"导出{marker}",
+                as_of=dt.date(2023, 8, 1),
+            )
+
+        for user in self.users.values():
+            job(user, OWN_MARKER)
+        self.foreign_export = job(self.foreign_official, FOREIGN_MARKER)
+
+    def client_for(self, role) -> Client:
+        client = Client()
+        client.force_login(self.users[role])
+        return client
+
+
+@pytest.fixture
+def world(db):
+    return World()
