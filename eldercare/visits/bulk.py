@@ -41,7 +41,7 @@ from eldercare.providers.models import Caregiver, Provider
 from eldercare.recipients.models import Recipient
 
 from .models import ServiceCategory, ServiceItem, Visit, VisitStatus
-from .verification import verify_visits
+from .services import visits_verify_after_commit
 
 MAX_BULK_VISITS = 1000
 # Rows per INSERT: as many as the database takes (PostgreSQL: the whole batch of at most 1,000;
@@ -342,12 +342,9 @@ def _insert(to_create: list[tuple["_Item", ItemResult]], refs: _References, acti
         result.id = visit.pk
         links.extend(through(visit_id=visit.pk, serviceitem_id=refs.items[code].pk) for code in item.item_codes)
     through.objects.bulk_create(links, batch_size=INSERT_BATCH)
-    touched = verify_visits([visit.pk for visit in created])
-    if touched:
-        from eldercare.rollups.services import request_recount
-
-        ids = sorted(touched)
-        transaction.on_commit(lambda: request_recount(ids))
+    # New visits do not count until verified (is_countable starts False), so verification and the
+    # recount can follow in a worker once the batch is safely stored.
+    visits_verify_after_commit([visit.pk for visit in created])
 
 
 def visits_bulk_ingest(*, items: list, acting_user) -> list[ItemResult]:

@@ -183,6 +183,10 @@ class Visit(TimeStampedModel):
             models.Index(
                 fields=["recipient", "service_date"], condition=Q(is_countable=True), name="visit_countable_day"
             ),
+            # Few rows: the completed visits held back or not yet verified, for the periodic re-check.
+            models.Index(
+                fields=["id"], condition=Q(is_countable=False, status="completed"), name="visit_not_countable"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -257,3 +257,26 @@ def visits_recheck_area_after_commit(area_id: int) -> None:
             logging.getLogger(__name__).warning("Re-check of area %s could not be queued.", area_id)
 
     transaction.on_commit(enqueue)
+
+
+def visits_verify_after_commit(visit_ids: Iterable[int]) -> None:
+    """After commit, verify these visits and recount their recipients in a worker (bulk ingest).
+
+    If the broker is down the visits stay unverified, and so uncounted, until the periodic
+    re-check picks them up (`verification.verify_open_window`).
+    """
+    from .tasks import verify_visits_task
+
+    ids = sorted(set(visit_ids))
+    if not ids:
+        return
+
+    def enqueue():
+        try:
+            verify_visits_task.delay(ids)
+        except Exception:  # the broker may be unreachable: the upload itself is already stored
+            import logging
+
+            logging.getLogger(__name__).warning("Verification of %d visits could not be queued.", len(ids))
+
+    transaction.on_commit(enqueue)

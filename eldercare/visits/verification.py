@@ -301,7 +301,8 @@ def count_decision(visit: Visit) -> CountDecision:
 
 
 def verify_open_window(*, days: int | None = None, today: dt.date | None = None) -> set[int]:
-    """The periodic re-check: recent visits (a visit logged late can overlap them) and future-dated ones.
+    """The periodic re-check: recent visits (a visit logged late can overlap them), future-dated
+    ones, and any that were never verified.
 
     Returns the recipients touched; the reconcile that follows recounts everything anyway.
     """
@@ -313,4 +314,11 @@ def verify_open_window(*, days: int | None = None, today: dt.date | None = None)
     future = VisitException.objects.filter(type=ExceptionType.FUTURE_START, status__in=HOLDING_STATUSES).values_list(
         "visit_id", flat=True
     )
-    return verify_visits([*recent.iterator(), *future.iterator()])
+    # Completed, not countable and nothing holding it back: never verified (an upload whose
+    # verification could not be queued) or left stale; either way it needs a check.
+    unverified = (
+        Visit.objects.filter(status=VisitStatus.COMPLETED, is_countable=False)
+        .exclude(holding_exception_exists())
+        .values_list("pk", flat=True)
+    )
+    return verify_visits([*recent.iterator(), *future.iterator(), *unverified.iterator()])

@@ -50,10 +50,13 @@ def mixed_batch(world) -> list[dict]:
     ]
 
 
-def test_a_mixed_batch_answers_each_item_and_a_resend_changes_nothing(world, as_provider):
+def test_a_mixed_batch_answers_each_item_and_a_resend_changes_nothing(
+    world, as_provider, django_capture_on_commit_callbacks
+):
     batch = mixed_batch(world)
     before = Visit.objects.count()
-    first = as_provider.post(URL, {"visits": batch})
+    with django_capture_on_commit_callbacks(execute=True):  # verification follows the commit
+        first = as_provider.post(URL, {"visits": batch})
     assert first.status_code == 200, first.json()
     statuses = [row["status"] for row in first.json()["results"]]
     assert statuses == [
@@ -100,9 +103,10 @@ def test_the_same_uuid_twice_in_one_batch_is_recorded_once(world, as_provider):
     assert Visit.objects.filter(client_uuid=item["client_uuid"]).count() == 1
 
 
-def test_bulk_visits_are_verified_and_flagged_like_single_ones(world, as_provider):
+def test_bulk_visits_are_verified_and_flagged_like_single_ones(world, as_provider, django_capture_on_commit_callbacks):
     short = visit_item(world, 21, ended_at="2023-07-21T09:10:00+08:00")
-    response = as_provider.post(URL, {"visits": [short]}).json()
+    with django_capture_on_commit_callbacks(execute=True):  # verification follows the commit
+        response = as_provider.post(URL, {"visits": [short]}).json()
     visit = Visit.objects.get(pk=response["results"][0]["id"])
     assert not visit.is_countable
     assert visit.exceptions.filter(type="too_short").exists()

@@ -35,3 +35,21 @@ def test_a_visit_dated_in_the_future_counts_once_its_day_has_come(log_visit, tim
     time_machine.move_to(at(dt.date(2023, 8, 3), 12))
     verify_open_window()
     assert count_decision(visit).counts
+
+
+def test_an_upload_whose_verification_was_never_queued_is_verified_by_the_periodic_recheck(recipient, caregiver):
+    old_day = dt.date(2023, 7, 3)  # outside the recheck's window of recent days
+    visit = Visit.objects.create(
+        recipient=recipient,
+        area=recipient.area,
+        provider=recipient.provider,
+        caregiver=caregiver,
+        category=ServiceCategoryFactory(),
+        started_at=at(old_day, 9),
+        ended_at=at(old_day, 10),
+        service_date=old_day,
+    )
+    Visit.objects.filter(pk=visit.pk).update(created_at=at(old_day, 20))
+    assert not count_decision(visit).counts
+    verify_open_window(today=dt.date(2023, 8, 2))
+    assert count_decision(visit).counts
