@@ -167,6 +167,7 @@ class RollupRun(models.Model):
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     areas = models.PositiveIntegerField(_("areas"), default=0)
+    areas_done = models.PositiveIntegerField(_("areas done"), default=0)
     differences = models.PositiveIntegerField(_("differences found"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 

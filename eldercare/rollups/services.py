@@ -284,6 +284,7 @@ def recompute_area(area: PilotArea, *, today: dt.date | None = None) -> None:
     if moved:
         _recount_recipient_rows(Q(pk__in=moved), Q(recipient_id__in=moved), today=today)
     _write_area(area, today=today)
+    _write_batches([area.batch_id])
 
 
 def recompute_all(
@@ -301,6 +302,19 @@ def recompute_all(
     run.finished_at = timezone.now()
     run.save(update_fields=["finished_at"])
     return run
+
+
+def reconcile_start(area_ids: list[int]) -> RollupRun:
+    """Open the log entry of a nightly reconcile that runs as one task per area."""
+    return RollupRun.objects.create(kind=RollupRun.Kind.RECONCILE, started_at=timezone.now(), areas=len(area_ids))
+
+
+def reconcile_area_done(run_id: int) -> None:
+    """Count one more area of a reconcile; the last one closes the run (conditional updates, no lock)."""
+    RollupRun.objects.filter(pk=run_id).update(areas_done=F("areas_done") + 1)
+    RollupRun.objects.filter(pk=run_id, finished_at__isnull=True, areas_done__gte=F("areas")).update(
+        finished_at=timezone.now()
+    )
 
 
 def last_brought_up_to_date() -> dt.datetime | None:

@@ -35,8 +35,22 @@ def recompute_area_task(area_id: int, today: str | None = None) -> None:
 
 @shared_task(**RETRYING)
 def reconcile_task() -> int:
-    """Nightly: re-check recent visits (a later visit can overlap an earlier one), then rebuild every roll-up."""
+    """Nightly: one task per area, each short enough for the broker's visibility window."""
+    area_ids = list(PilotArea.objects.order_by("pk").values_list("pk", flat=True))
+    run = services.reconcile_start(area_ids)
+    for area_id in area_ids:
+        reconcile_area_task.delay(area_id, run.pk)
+    return run.pk
+
+
+@shared_task(**RETRYING)
+def reconcile_area_task(area_id: int, run_id: int | None = None) -> None:
+    """Re-check the area's recent and unverified visits (a later visit can overlap an earlier one),
+    then rebuild its roll-ups from its visits."""
     from eldercare.visits.verification import verify_open_window
 
-    verify_open_window()
-    return services.recompute_all().pk
+    area = PilotArea.objects.select_related("batch").get(pk=area_id)
+    verify_open_window(area=area)
+    services.recompute_area(area)
+    if run_id is not None:
+        services.reconcile_area_done(run_id)

@@ -300,7 +300,7 @@ def count_decision(visit: Visit) -> CountDecision:
     return CountDecision(counts=not reasons, reasons=tuple(reasons))
 
 
-def verify_open_window(*, days: int | None = None, today: dt.date | None = None) -> set[int]:
+def verify_open_window(*, days: int | None = None, today: dt.date | None = None, area=None) -> set[int]:
     """The periodic re-check: recent visits (a visit logged late can overlap them), future-dated
     ones, and any that were never verified.
 
@@ -310,14 +310,16 @@ def verify_open_window(*, days: int | None = None, today: dt.date | None = None)
 
     days = days if days is not None else settings.VISIT_RECHECK_DAYS
     today = today or timezone.localdate()
-    recent = Visit.objects.filter(service_date__gte=today - dt.timedelta(days=days)).values_list("pk", flat=True)
-    future = VisitException.objects.filter(type=ExceptionType.FUTURE_START, status__in=HOLDING_STATUSES).values_list(
+    visits = Visit.objects.filter(area=area) if area is not None else Visit.objects.all()
+    exceptions = VisitException.objects.filter(area=area) if area is not None else VisitException.objects.all()
+    recent = visits.filter(service_date__gte=today - dt.timedelta(days=days)).values_list("pk", flat=True)
+    future = exceptions.filter(type=ExceptionType.FUTURE_START, status__in=HOLDING_STATUSES).values_list(
         "visit_id", flat=True
     )
     # Completed, not countable and nothing holding it back: never verified (an upload whose
     # verification could not be queued) or left stale; either way it needs a check.
     unverified = (
-        Visit.objects.filter(status=VisitStatus.COMPLETED, is_countable=False)
+        visits.filter(status=VisitStatus.COMPLETED, is_countable=False)
         .exclude(holding_exception_exists())
         .values_list("pk", flat=True)
     )

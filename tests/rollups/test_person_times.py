@@ -173,3 +173,20 @@ def test_with_the_broker_down_visits_are_saved_and_a_reconcile_catches_up(
     recompute_all()
     assert progress_of(recipient).counted_visits == 3
     call_command("verify_rollups")
+
+
+def test_the_nightly_reconcile_runs_per_area_and_closes_its_run_when_the_last_area_is_done(
+    recipient, log_visits_on_days
+):
+    from eldercare.rollups.models import RollupRun
+    from eldercare.rollups.tasks import reconcile_task
+    from tests.factories import PilotAreaFactory
+
+    log_visits_on_days(5)
+    PilotAreaFactory()  # a second area with nothing in it
+    RecipientProgress.objects.all().delete()  # drift the reconcile must repair
+    run = RollupRun.objects.get(pk=reconcile_task.delay().get())
+    assert (run.areas, run.areas_done) == (2, 2)
+    assert run.finished_at is not None
+    assert progress_of(recipient).counted_visits == 5
+    call_command("verify_rollups")
