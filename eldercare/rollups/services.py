@@ -1,6 +1,7 @@
 """Roll-ups of counted visits into person-times (人次), per recipient, per area and per batch.
 
-Everything here is set-based: one grouped query for many recipients, one upsert to write them.
+Everything here is set-based: the per-recipient recount is one INSERT … SELECT statement
+(recount_sql.py) for any number of recipients, and area totals are aggregates over its rows.
 Running a recount twice, or two at once, leaves the same rows; on PostgreSQL recounts of one
 area are serialised by a transaction-scoped advisory lock.
 
@@ -13,22 +14,20 @@ person-time is at risk when
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q, Sum, Window
-from django.db.models.functions import DenseRank
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from eldercare.areas.models import Batch, Disbursement, FundAllocation, PilotArea
 from eldercare.beds.models import FamilyCareBed
 from eldercare.recipients.models import Recipient
-from eldercare.visits.models import Satisfaction, Visit, VisitStatus
+from eldercare.visits.models import Satisfaction
 
 from .models import AreaDailySnapshot, AreaProgress, BatchProgress, ProgressFigures, RecipientProgress, RollupRun
+from .recount_sql import recount_recipients_sql
 
 logger = logging.getLogger(__name__)
 
@@ -78,120 +77,6 @@ def pace_at_risk(
     observed_from = first_counted or cycle_start
     observed_days = max(1, (today - observed_from).days + 1)
     return counted + counted / observed_days * days_left < needed
-
-
-@dataclass(frozen=True)
-class _RecipientFacts:
-    pk: int
-    area_id: int
-    needed: int
-    cycle_start: dt.date | None
-    cycle_end: dt.date | None
-
-
-def _recount_recipient_rows(recipient_filter: Q, visit_filter: Q, *, today: dt.date) -> list[int]:
-    """Recompute RecipientProgress for the recipients matching the filters; return their area ids."""
-    facts = {
-        row["pk"]: _RecipientFacts(
-            row["pk"],
-            row["area_id"],
-            row["area__batch__visits_per_person_time"],
-            row["area__cycle_start"],
-            row["area__cycle_end"],
-        )
-        for row in Recipient.objects.filter(recipient_filter).values(
-            "pk", "area_id", "area__batch__visits_per_person_time", "area__cycle_start", "area__cycle_end"
-        )
-    }
-    if not facts:
-        return []
-    visits = Visit.objects.filter(visit_filter, status=VisitStatus.COMPLETED)
-    countable = Q(is_countable=True)
-    stats = {
-        row["recipient_id"]: row
-        for row in visits.values("recipient_id").annotate(
-            completed=Count("pk"),
-            counted=Count("service_date", distinct=True, filter=countable),
-            first=Min("service_date", filter=countable),
-            last=Max("service_date", filter=countable),
-            rated=Count("pk", filter=~Q(satisfaction="")),
-            satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED)),
-        )
-    }
-    reached = _reaching_visits(visits.filter(countable), facts, stats)
-    now = timezone.now()
-    rows = []
-    for pk, fact in facts.items():
-        stat = stats.get(pk, {})
-        counted = stat.get("counted", 0)
-        reached_on, reaching_visit_id = reached.get(pk, (None, None))
-        rows.append(
-            RecipientProgress(
-                recipient_id=pk,
-                area_id=fact.area_id,
-                counted_visits=counted,
-                reached_on=reached_on,
-                reaching_visit_id=reaching_visit_id,
-                last_counted_on=stat.get("last"),
-                completed_visits=stat.get("completed", 0),
-                rated_visits=stat.get("rated", 0),
-                satisfied_visits=stat.get("satisfied", 0),
-                at_risk=pace_at_risk(
-                    counted=counted,
-                    needed=fact.needed,
-                    first_counted=stat.get("first"),
-                    cycle_start=fact.cycle_start,
-                    cycle_end=fact.cycle_end,
-                    today=today,
-                ),
-                computed_at=now,
-            )
-        )
-    RecipientProgress.objects.bulk_create(
-        rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["recipient"],
-        update_fields=[
-            "area",
-            "counted_visits",
-            "reached_on",
-            "reaching_visit",
-            "last_counted_on",
-            "rated_visits",
-            "satisfied_visits",
-            "at_risk",
-            "computed_at",
-        ],
-    )
-    return sorted({fact.area_id for fact in facts.values()})
-
-
-def _reaching_visits(countable_visits, facts, stats) -> dict[int, tuple[dt.date, int]]:
-    """For recipients past the threshold, the day and the visit that made the person-time.
-
-    The N-th counted visit is the earliest visit on the N-th distinct day (one counts a day).
-    """
-    by_threshold: dict[int, list[int]] = defaultdict(list)
-    for pk, fact in facts.items():
-        if stats.get(pk, {}).get("counted", 0) >= fact.needed:
-            by_threshold[fact.needed].append(pk)
-    reached: dict[int, tuple[dt.date, int]] = {}
-    for needed, recipient_ids in by_threshold.items():
-        for start in range(0, len(recipient_ids), RECOUNT_CHUNK):
-            chunk = recipient_ids[start : start + RECOUNT_CHUNK]
-            ranked = (
-                countable_visits.filter(recipient_id__in=chunk)
-                .annotate(
-                    day_rank=Window(DenseRank(), partition_by=[F("recipient_id")], order_by=[F("service_date").asc()])
-                )
-                .filter(day_rank=needed)
-                .order_by("recipient_id", "started_at", "pk")
-                .values_list("recipient_id", "service_date", "pk")
-            )
-            for recipient_id, day, visit_id in ranked:
-                reached.setdefault(recipient_id, (day, visit_id))
-    return reached
 
 
 def _area_figures(area: PilotArea, *, today: dt.date) -> dict:
@@ -264,8 +149,7 @@ def recount_recipients(recipient_ids: Iterable[int], *, today: dt.date | None = 
     area_ids |= set(RecipientProgress.objects.filter(recipient_id__in=ids).values_list("area_id", flat=True))
     _lock_areas(area_ids)
     for start in range(0, len(ids), RECOUNT_CHUNK):
-        chunk = ids[start : start + RECOUNT_CHUNK]
-        _recount_recipient_rows(Q(pk__in=chunk), Q(recipient_id__in=chunk), today=today)
+        recount_recipients_sql(recipient_ids=ids[start : start + RECOUNT_CHUNK], today=today)
     areas = list(PilotArea.objects.filter(pk__in=area_ids).select_related("batch"))
     for area in areas:
         _write_area(area, today=today)
@@ -278,29 +162,42 @@ def recompute_area(area: PilotArea, *, today: dt.date | None = None) -> None:
     """Recompute every recipient of the area from its visits, then the area's totals."""
     today = today or timezone.localdate()
     _lock_areas([area.pk])
-    _recount_recipient_rows(Q(area=area), Q(area=area), today=today)
-    # A recipient who moved to another area leaves a stale row behind: recount it where it is now.
-    moved = list(RecipientProgress.objects.filter(area=area).exclude(recipient__area=area).values_list("pk", flat=True))
-    if moved:
-        _recount_recipient_rows(Q(pk__in=moved), Q(recipient_id__in=moved), today=today)
+    _recount_areas([area.pk], today=today)
     _write_area(area, today=today)
     _write_batches([area.batch_id])
 
 
+def _recount_areas(area_ids: list[int] | None, *, today: dt.date) -> None:
+    """Recount every recipient of these areas (None: of all areas) in one statement."""
+    recount_recipients_sql(area_ids=area_ids, today=today)
+    # A recipient who moved to another area leaves a stale row behind: recount it where it is now.
+    stale = RecipientProgress.objects.exclude(recipient__area=F("area"))
+    if area_ids is not None:
+        stale = stale.filter(area_id__in=area_ids)
+    moved = list(stale.values_list("pk", flat=True))
+    if moved:
+        recount_recipients_sql(recipient_ids=moved, today=today)
+
+
+@transaction.atomic
 def recompute_all(
     *, areas: Iterable[PilotArea] | None = None, today: dt.date | None = None, progress: Callable | None = None
 ) -> RollupRun:
-    """Rebuild every roll-up from visits (the nightly reconcile and `recompute_rollups`)."""
+    """Rebuild every roll-up from visits (`recompute_rollups`): one recount statement, then each area."""
     today = today or timezone.localdate()
-    chosen = list(areas if areas is not None else PilotArea.objects.select_related("batch").order_by("pk"))
+    everything = areas is None
+    chosen = list(PilotArea.objects.select_related("batch").order_by("pk") if everything else areas)
     run = RollupRun.objects.create(kind=RollupRun.Kind.RECONCILE, started_at=timezone.now(), areas=len(chosen))
+    _lock_areas(area.pk for area in chosen)
+    _recount_areas(None if everything else [area.pk for area in chosen], today=today)
     for area in chosen:
-        recompute_area(area, today=today)
+        _write_area(area, today=today)
         if progress:
             progress(area)
     _write_batches(area.batch_id for area in chosen)
+    run.areas_done = len(chosen)
     run.finished_at = timezone.now()
-    run.save(update_fields=["finished_at"])
+    run.save(update_fields=["areas_done", "finished_at"])
     return run
 
 

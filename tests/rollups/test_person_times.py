@@ -190,3 +190,28 @@ def test_the_nightly_reconcile_runs_per_area_and_closes_its_run_when_the_last_ar
     assert run.finished_at is not None
     assert progress_of(recipient).counted_visits == 5
     call_command("verify_rollups")
+
+
+@pytest.mark.parametrize("counted", [0, 2, 10, 20, 25, 30])
+@pytest.mark.parametrize(
+    "today",
+    [dt.date(2023, 6, 15), dt.date(2023, 7, 31), dt.date(2024, 3, 1), dt.date(2024, 6, 25), dt.date(2024, 7, 1)],
+)
+def test_the_recount_flags_at_risk_exactly_as_the_documented_pace_model(counted, today, db):
+    from tests.conftest import at
+    from tests.factories import RecipientFactory, VisitFactory
+
+    person = RecipientFactory()
+    first = CYCLE_START + dt.timedelta(days=3)
+    for offset in range(counted):
+        VisitFactory(recipient=person, started_at=at(first + dt.timedelta(days=offset * 2)), is_countable=True)
+    recount_recipients([person.pk], today=today)
+    expected = pace_at_risk(
+        counted=counted,
+        needed=30,
+        first_counted=first if counted else None,
+        cycle_start=person.area.cycle_start,
+        cycle_end=person.area.cycle_end,
+        today=today,
+    )
+    assert progress_of(person).at_risk is expected
