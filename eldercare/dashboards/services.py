@@ -1,7 +1,7 @@
 """Writes of the dashboards' own roll-up (ProviderAreaStats); called where area roll-ups are rewritten."""
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from eldercare.areas.models import PilotArea
@@ -12,27 +12,30 @@ from .models import ProviderAreaStats
 
 
 @transaction.atomic
-def provider_stats_refresh(*, area: PilotArea) -> int:
-    """Rewrite the area's per-provider figures from recipient progress and open exceptions.
+def provider_stats_refresh(*, area: PilotArea | None = None, areas: list[PilotArea] | None = None) -> int:
+    """Rewrite the areas' per-provider figures from recipient progress and open exceptions.
 
-    Two grouped queries over roll-up-sized tables of one area (never its visits), then one
-    upsert, so it runs with every area recount; returns the row count.
-    Running it twice leaves the same rows.
+    Two grouped queries over roll-up-sized tables (never visits) for any number of areas, then one
+    upsert, so it runs with every area recount; returns the row count. Running it twice leaves
+    the same rows.
     """
-    needed = area.batch.visits_per_person_time
-    exceptions = dict(
-        VisitException.objects.filter(area=area, status=ExceptionStatus.OPEN)
-        .values("provider_id")
+    areas = [area] if area is not None else list(areas or [])
+    if not areas:
+        return 0
+    area_ids = [each.pk for each in areas]
+    exceptions = {
+        (row["area_id"], row["provider_id"]): row["n"]
+        for row in VisitException.objects.filter(area_id__in=area_ids, status=ExceptionStatus.OPEN)
+        .values("area_id", "provider_id")
         .annotate(n=Count("pk"))
-        .values_list("provider_id", "n")
-    )
+    }
     progress = {
-        row["recipient__provider_id"]: row
-        for row in RecipientProgress.objects.filter(area=area)
-        .values("recipient__provider_id")
+        (row["area_id"], row["recipient__provider_id"]): row
+        for row in RecipientProgress.objects.filter(area_id__in=area_ids)
+        .values("area_id", "recipient__provider_id")
         .annotate(
             recipients=Count("pk"),
-            reached=Count("pk", filter=Q(counted_visits__gte=needed)),
+            reached=Count("pk", filter=Q(counted_visits__gte=F("area__batch__visits_per_person_time"))),
             visits=Sum("completed_visits"),
             counted=Sum("counted_visits"),
             rated=Sum("rated_visits"),
@@ -41,23 +44,27 @@ def provider_stats_refresh(*, area: PilotArea) -> int:
     }
     now = timezone.now()
     # Recipients not yet assigned to a provider have no row to count toward.
-    provider_ids = sorted((set(exceptions) | set(progress)) - {None})
+    keys = sorted(key for key in set(exceptions) | set(progress) if key[1] is not None)
     rows = [
         ProviderAreaStats(
-            area=area,
+            area_id=area_id,
             provider_id=provider_id,
-            recipients=progress.get(provider_id, {}).get("recipients", 0),
-            person_times_reached=progress.get(provider_id, {}).get("reached", 0),
-            visits=progress.get(provider_id, {}).get("visits") or 0,
-            counted_visits=progress.get(provider_id, {}).get("counted") or 0,
-            open_exceptions=exceptions.get(provider_id, 0),
-            rated_visits=progress.get(provider_id, {}).get("rated") or 0,
-            satisfied_visits=progress.get(provider_id, {}).get("satisfied") or 0,
+            recipients=progress.get((area_id, provider_id), {}).get("recipients", 0),
+            person_times_reached=progress.get((area_id, provider_id), {}).get("reached", 0),
+            visits=progress.get((area_id, provider_id), {}).get("visits") or 0,
+            counted_visits=progress.get((area_id, provider_id), {}).get("counted") or 0,
+            open_exceptions=exceptions.get((area_id, provider_id), 0),
+            rated_visits=progress.get((area_id, provider_id), {}).get("rated") or 0,
+            satisfied_visits=progress.get((area_id, provider_id), {}).get("satisfied") or 0,
             computed_at=now,
         )
-        for provider_id in provider_ids
+        for area_id, provider_id in keys
     ]
-    ProviderAreaStats.objects.filter(area=area).exclude(provider_id__in=provider_ids).delete()
+    kept = Q()
+    for area_id, provider_id in keys:
+        kept |= Q(area_id=area_id, provider_id=provider_id)
+    stale = ProviderAreaStats.objects.filter(area_id__in=area_ids)
+    (stale.exclude(kept) if keys else stale).delete()
     ProviderAreaStats.objects.bulk_create(
         rows,
         update_conflicts=True,

@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED)
 # Recipients recounted per statement in an incremental recount; keeps IN lists and upserts small.
-RECOUNT_CHUNK = 5000
+RECOUNT_CHUNK = 20000
 ADVISORY_LOCK_NAMESPACE = 0x5E1D  # first key of pg_advisory_xact_lock(int, int): "eldercare roll-ups"
 
 
@@ -79,54 +79,87 @@ def pace_at_risk(
     return counted + counted / observed_days * days_left < needed
 
 
-def _area_figures(area: PilotArea, *, today: dt.date) -> dict:
-    progress = RecipientProgress.objects.filter(area=area)
-    needed = area.batch.visits_per_person_time
-    totals = progress.aggregate(
+def _grouped(queryset, area_ids: list[int], **aggregates) -> dict[int, dict]:
+    rows = queryset.filter(area_id__in=area_ids).values("area_id").annotate(**aggregates)
+    return {row["area_id"]: row for row in rows}
+
+
+def _areas_figures(areas: list[PilotArea], *, today: dt.date) -> dict[int, dict]:
+    """Every figure of these areas, with a few grouped queries whatever the number of areas."""
+    area_ids = [area.pk for area in areas]
+    needed = F("area__batch__visits_per_person_time")
+    below = Q(counted_visits__lt=needed)
+    progress = _grouped(
+        RecipientProgress.objects.all(),
+        area_ids,
         person_times=Count("pk", filter=Q(counted_visits__gte=needed)),
-        band_1_9=Count("pk", filter=Q(counted_visits__gte=1, counted_visits__lte=min(9, needed - 1))),
-        band_10_19=Count("pk", filter=Q(counted_visits__gte=10, counted_visits__lte=min(19, needed - 1))),
-        band_20_29=Count("pk", filter=Q(counted_visits__gte=20, counted_visits__lte=min(29, needed - 1))),
+        with_visits=Count("pk", filter=Q(counted_visits__gt=0)),
+        band_1_9=Count("pk", filter=Q(counted_visits__gte=1, counted_visits__lte=9) & below),
+        band_10_19=Count("pk", filter=Q(counted_visits__gte=10, counted_visits__lte=19) & below),
+        band_20_29=Count("pk", filter=Q(counted_visits__gte=20, counted_visits__lte=29) & below),
         at_risk=Count("pk", filter=Q(at_risk=True)),
         counted=Sum("counted_visits"),
         rated=Sum("rated_visits"),
         satisfied=Sum("satisfied_visits"),
     )
-    recipients = Recipient.objects.filter(area=area).count()
-    with_visits = progress.filter(counted_visits__gt=0).count()
-    beds = FamilyCareBed.objects.filter(area=area, accepted_on__isnull=False)
-    if area.cycle_start and area.cycle_end:
-        beds = beds.filter(accepted_on__gte=area.cycle_start, accepted_on__lte=min(area.cycle_end, today))
-    else:
-        beds = beds.none()
-    return {
-        "recipients": recipients,
-        "person_times_reached": totals["person_times"],
-        "target_person_times": area.target_person_times,
-        "band_0": recipients - with_visits,
-        "band_1_9": totals["band_1_9"],
-        "band_10_19": totals["band_10_19"],
-        "band_20_29": totals["band_20_29"],
-        "at_risk": totals["at_risk"],
-        "counted_visits": totals["counted"] or 0,
-        "beds_accepted": beds.count(),
-        "target_beds": area.target_beds,
-        "rated_visits": totals["rated"] or 0,
-        "satisfied_visits": totals["satisfied"] or 0,
-        "funds_allocated": FundAllocation.objects.filter(area=area).aggregate(s=Sum("amount"))["s"] or Decimal(0),
-        "funds_disbursed": Disbursement.objects.filter(area=area, paid_on__lte=today).aggregate(s=Sum("amount"))["s"]
-        or Decimal(0),
-    }
+    recipients = _grouped(Recipient.objects.all(), area_ids, n=Count("pk"))
+    # A bed counts when accepted within its area's cycle (and, as of a day, by that day).
+    beds = _grouped(
+        FamilyCareBed.objects.filter(
+            accepted_on__gte=F("area__cycle_start"), accepted_on__lte=F("area__cycle_end")
+        ).filter(accepted_on__lte=today),
+        area_ids,
+        n=Count("pk"),
+    )
+    allocated = _grouped(FundAllocation.objects.all(), area_ids, total=Sum("amount"))
+    disbursed = _grouped(Disbursement.objects.filter(paid_on__lte=today), area_ids, total=Sum("amount"))
+    figures = {}
+    for area in areas:
+        totals = progress.get(area.pk, {})
+        count = recipients.get(area.pk, {}).get("n", 0)
+        figures[area.pk] = {
+            "recipients": count,
+            "person_times_reached": totals.get("person_times", 0),
+            "target_person_times": area.target_person_times,
+            "band_0": count - totals.get("with_visits", 0),
+            "band_1_9": totals.get("band_1_9", 0),
+            "band_10_19": totals.get("band_10_19", 0),
+            "band_20_29": totals.get("band_20_29", 0),
+            "at_risk": totals.get("at_risk", 0),
+            "counted_visits": totals.get("counted") or 0,
+            "beds_accepted": beds.get(area.pk, {}).get("n", 0),
+            "target_beds": area.target_beds,
+            "rated_visits": totals.get("rated") or 0,
+            "satisfied_visits": totals.get("satisfied") or 0,
+            "funds_allocated": allocated.get(area.pk, {}).get("total") or Decimal(0),
+            "funds_disbursed": disbursed.get(area.pk, {}).get("total") or Decimal(0),
+        }
+    return figures
 
 
-def _write_area(area: PilotArea, *, today: dt.date) -> None:
+def _write_areas(areas: Iterable[PilotArea], *, today: dt.date) -> None:
+    """Write the areas' progress and today's snapshot (two upserts), and their provider comparison."""
     from eldercare.dashboards.services import provider_stats_refresh
 
-    figures = _area_figures(area, today=today)
-    provider_stats_refresh(area=area)
+    areas = list(areas)
+    if not areas:
+        return
+    figures = _areas_figures(areas, today=today)
     now = timezone.now()
-    AreaProgress.objects.update_or_create(area=area, defaults={**figures, "computed_at": now})
-    AreaDailySnapshot.objects.update_or_create(area=area, day=today, defaults={**figures, "computed_at": now})
+    fields = [*ProgressFigures.FIGURE_FIELDS, "computed_at"]
+    AreaProgress.objects.bulk_create(
+        [AreaProgress(area=area, **figures[area.pk], computed_at=now) for area in areas],
+        update_conflicts=True,
+        unique_fields=["area"],
+        update_fields=fields,
+    )
+    AreaDailySnapshot.objects.bulk_create(
+        [AreaDailySnapshot(area=area, day=today, **figures[area.pk], computed_at=now) for area in areas],
+        update_conflicts=True,
+        unique_fields=["area", "day"],
+        update_fields=fields,
+    )
+    provider_stats_refresh(areas=areas)
 
 
 def _write_batches(batch_ids: Iterable[int]) -> None:
@@ -151,8 +184,7 @@ def recount_recipients(recipient_ids: Iterable[int], *, today: dt.date | None = 
     for start in range(0, len(ids), RECOUNT_CHUNK):
         recount_recipients_sql(recipient_ids=ids[start : start + RECOUNT_CHUNK], today=today)
     areas = list(PilotArea.objects.filter(pk__in=area_ids).select_related("batch"))
-    for area in areas:
-        _write_area(area, today=today)
+    _write_areas(areas, today=today)
     _write_batches(area.batch_id for area in areas)
     return sorted(area_ids)
 
@@ -163,7 +195,7 @@ def recompute_area(area: PilotArea, *, today: dt.date | None = None) -> None:
     today = today or timezone.localdate()
     _lock_areas([area.pk])
     _recount_areas([area.pk], today=today)
-    _write_area(area, today=today)
+    _write_areas([area], today=today)
     _write_batches([area.batch_id])
 
 
@@ -190,9 +222,9 @@ def recompute_all(
     run = RollupRun.objects.create(kind=RollupRun.Kind.RECONCILE, started_at=timezone.now(), areas=len(chosen))
     _lock_areas(area.pk for area in chosen)
     _recount_areas(None if everything else [area.pk for area in chosen], today=today)
-    for area in chosen:
-        _write_area(area, today=today)
-        if progress:
+    _write_areas(chosen, today=today)
+    if progress:
+        for area in chosen:
             progress(area)
     _write_batches(area.batch_id for area in chosen)
     run.areas_done = len(chosen)
