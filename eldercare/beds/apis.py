@@ -52,7 +52,7 @@ MOVES = {
 
 
 def _move_action(name: str, serializer_class, service, summary: str):
-    def move(self, request, pk=None):
+    def move(self, request, pk=None, **kwargs):
         bed = self.get_object()
         serializer = serializer_class(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -120,7 +120,7 @@ class FamilyCareBedViewSet(
 
     @extend_schema(request=RetrofitItemSerializer, responses={201: FamilyCareBedSerializer})
     @action(detail=True, methods=["post"], url_path="items", serializer_class=RetrofitItemSerializer)
-    def add_item(self, request, pk=None):
+    def add_item(self, request, pk=None, **kwargs):
         """Record an installed retrofit item (devices need serial number, install date and warranty)."""
         bed = self.get_object()
         serializer = RetrofitItemSerializer(data=request.data, context=self.get_serializer_context())

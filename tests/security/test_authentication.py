@@ -172,11 +172,6 @@ def test_the_api_throttles_a_user_and_an_anonymous_caller(world, monkeypatch):
     cache.clear()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="eldercare/api/views.py: TokenView inherits DRF ObtainAuthToken's `throttle_classes = ()`; "
-    "it needs `throttle_classes = [AnonRateThrottle]` (API engineer's file). Remove this mark then.",
-)
 def test_the_token_endpoint_throttles_password_guessing(world, monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 
