@@ -235,7 +235,7 @@ class VisitExceptionAdmin(NoDeleteMixin, HistoryAdmin):
         "visit_link",
         "recipient_name",
         "caregiver_name",
-        "provider__name",
+        "provider",
         "area",
         "type",
         "severity",
@@ -475,9 +475,9 @@ class VisitAdmin(NoDeleteMixin, ServiceAdminMixin, HistoryAdmin):
     form = VisitForm
     list_display = [
         "started_at",
-        "recipient__name",
-        "caregiver__name",
-        "provider__name",
+        "recipient",
+        "caregiver",
+        "provider",
         "category",
         "area",
         "duration",
@@ -485,7 +485,7 @@ class VisitAdmin(NoDeleteMixin, ServiceAdminMixin, HistoryAdmin):
         "status",
     ]
     list_filter = ["status", "category", "satisfaction", PilotAreaListFilter]
-    list_select_related = ["recipient", "caregiver", "provider", "category", "area__region", "area__batch"]
+    list_select_related = ["recipient", "caregiver__provider", "provider", "category", "area__region", "area__batch"]
     search_fields = ["=recipient__resident_id", "recipient__name", "caregiver__name", "=client_uuid"]
     autocomplete_fields = ["recipient", "provider", "caregiver"]
     date_hierarchy = "started_at"
