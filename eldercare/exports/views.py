@@ -20,6 +20,7 @@ from django.views import View
 from django.views.decorators.http import require_http_methods
 
 from eldercare.accounts.scoping import scope_queryset
+from eldercare.areas.models import Region
 from eldercare.core.admin import add_error_to_form
 from eldercare.core.audit import audit_record
 from eldercare.core.errors import DomainError
@@ -50,9 +51,10 @@ class ExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["as_of"].initial = timezone.localdate() - dt.timedelta(days=1)
         areas = exportable_areas(user).select_related("region")
-        provinces = {area.region.code[:2] + "0000" for area in areas}
+        province_codes = {area.region.code[:2] + "0000" for area in areas}
+        province_names = dict(Region.objects.filter(code__in=province_codes).values_list("code", "name"))
         choices = [("", "—")]
-        choices += [(code, _("Province %(code)s") % {"code": code}) for code in sorted(provinces)]
+        choices += [(code, f"{code} {province_names.get(code, '')}".strip()) for code in sorted(province_codes)]
         seen = set()
         for area in areas.order_by("region__code"):
             if area.region.code not in seen:
