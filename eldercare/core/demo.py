@@ -671,8 +671,43 @@ class _DemoWorld:
             self.plans.extend(plans)
         self.summary.areas = len(areas)
 
+    def _date_history(self) -> None:
+        """Date each row's creation history when it happened in the demo world, not when the command ran.
+
+        The as-of exports read history rows dated on or before their day; rows dated "now" would
+        make every export of a past day empty.
+        """
+
+        def at(day: dt.date) -> dt.datetime:
+            return dt.datetime.combine(day, dt.time(9), tzinfo=self.tz)
+
+        first_cycle = min((plan.recipient.area.cycle_start for plan in self.plans), default=self.today)
+        for row in [*self.providers, *self.caregivers]:
+            row._history_date = at(first_cycle - dt.timedelta(days=60))
+        for plan in self.plans:
+            plan.recipient._history_date = at(plan.recipient.area.cycle_start - dt.timedelta(days=30))
+        for assessment in self.assessments:
+            assessment._history_date = at(assessment.assessed_on)
+        for bed in self.beds:
+            # One history row with the bed's final state: dated when it reached that state.
+            reached = [
+                bed.applied_on,
+                bed.plan_signed_on,
+                bed.retrofit_started_on,
+                bed.retrofit_finished_on,
+                bed.accepted_on,
+                bed.service_started_on,
+                bed.withdrawn_on,
+            ]
+            bed._history_date = at(max(day for day in reached if day))
+        for item in self.items:
+            item._history_date = at(item.installed_on or item.bed.applied_on)
+        for disbursement in self.disbursements:
+            disbursement._history_date = at(disbursement.paid_on)
+
     def save(self) -> None:
         reason = CHANGE_REASON
+        self._date_history()
         bulk_create_with_history(self.providers, Provider, batch_size=BATCH_SIZE, default_change_reason=reason)
         Provider.areas.through.objects.bulk_create(
             [Provider.areas.through(provider=p, pilotarea=a) for p, a in self.provider_areas], batch_size=BATCH_SIZE
@@ -687,8 +722,6 @@ class _DemoWorld:
             (Disbursement, self.disbursements),
         ):
             bulk_create_with_history(rows, model, batch_size=BATCH_SIZE, default_change_reason=reason)
-        # Visits are nine rows in ten: history rows for them would double the largest insert, and
-        # demo data does without them (a later edit in the admin still records its history).
         Visit.objects.bulk_create(self.visits, batch_size=BATCH_SIZE)
         Visit.items.through.objects.bulk_create(
             [Visit.items.through(visit=v, serviceitem=i) for v, i in self.visit_items], batch_size=BATCH_SIZE
@@ -699,6 +732,11 @@ class _DemoWorld:
             Visit.objects.filter(pk__in=pks[index : index + BATCH_SIZE]).update(
                 created_at=F("ended_at"), updated_at=F("ended_at")
             )
+        # Each visit's creation history, dated when it was entered (the as-of exports read it).
+        for visit in self.visits:
+            visit.created_at = visit.updated_at = visit.ended_at
+            visit._history_date = visit.ended_at
+        Visit.history.bulk_history_create(self.visits, batch_size=BATCH_SIZE, default_change_reason=reason)
 
     def summarise(self) -> DemoSummary:
         summary = self.summary

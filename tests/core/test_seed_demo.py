@@ -233,6 +233,21 @@ def test_visits_are_verified_so_most_count_and_a_few_are_flagged(small_world):
     assert RecipientProgress.objects.exists()
 
 
+def test_history_is_dated_in_the_demo_world_so_past_as_of_exports_find_rows(small_world):
+    from eldercare.recipients.models import Recipient
+
+    demo_world_create(today=AFTER_THE_CYCLE, recipients=150, seed=3)
+
+    assert Visit.history.count() == Visit.objects.count()
+    first = Visit.objects.order_by("ended_at").first()
+    assert first.history.get().history_date == first.ended_at
+    mid_cycle = dt.datetime.combine(
+        first.area.cycle_start + dt.timedelta(days=90), dt.time(23, 59), tzinfo=timezone.get_default_timezone()
+    )
+    assert 0 < Visit.history.as_of(mid_cycle).count() < Visit.objects.count()
+    assert Recipient.history.as_of(mid_cycle).count() > 0
+
+
 def test_nothing_is_dated_after_today_when_the_cycle_is_still_running(small_world):
     today = dt.date(2024, 1, 15)
     demo_world_create(today=today, recipients=120, seed=4)
