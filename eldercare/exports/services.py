@@ -17,7 +17,6 @@ Design (issue 8)
 
 import datetime as dt
 import hashlib
-import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -30,13 +29,12 @@ from django.utils.translation import gettext as _
 
 from eldercare.core.audit import audit_record
 from eldercare.core.errors import DomainError
+from eldercare.core.queue import enqueue_after_commit
 
 from . import writers
 from .models import ExportFormat, ExportJob, ExportKind, ExportStatus, ScopeLevel, export_storage
 from .reports import Report, Scope, build_report
 from .selectors import can_export, resolve_scope
-
-logger = logging.getLogger(__name__)
 
 # A job left "running" this long (its worker died) may be claimed again.
 STALE_RUNNING = dt.timedelta(hours=2)
@@ -129,15 +127,9 @@ def export_request(
     if enqueue:
         from .tasks import run_export_task
 
-        transaction.on_commit(lambda: _enqueue(run_export_task, job.pk))
+        # If the broker is down the job stays queued and its page says so.
+        enqueue_after_commit(run_export_task, job.pk)
     return job
-
-
-def _enqueue(task, job_id: int) -> None:
-    try:
-        task.delay(job_id)
-    except Exception:  # the broker may be down: the job stays queued and the page says so
-        logger.warning("Export job %s could not be queued.", job_id)
 
 
 def _claim(job_id: int) -> bool:

@@ -5,11 +5,8 @@ Nobody adds, changes or deletes a roll-up row by hand: `rollups.services` writes
 date and has a "recompute now" button that queues the full reconcile.
 """
 
-import logging
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template import engines
 from django.urls import path, reverse
@@ -18,11 +15,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from eldercare.core.admin import PilotAreaListFilter
+from eldercare.core.queue import enqueue_after_commit
 
 from .models import AreaDailySnapshot, AreaProgress, BatchProgress, RecipientProgress, RollupRun
 from .services import last_brought_up_to_date
-
-logger = logging.getLogger(__name__)
 
 # Kept in code (the rollups app owns its one admin page). Every word comes translated through the context.
 AREA_PROGRESS_CHANGE_LIST = engines["django"].from_string(
@@ -56,13 +52,7 @@ def enqueue_reconcile_after_commit() -> None:
     """Queue the full reconcile once the request's transaction commits; a broker outage is logged, not raised."""
     from .tasks import reconcile_task
 
-    def enqueue():
-        try:
-            reconcile_task.delay()
-        except Exception:  # broker down: the nightly beat runs it anyway, and the button can be pressed again
-            logger.warning("The roll-up reconcile could not be queued.")
-
-    transaction.on_commit(enqueue)
+    enqueue_after_commit(reconcile_task)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -13,7 +13,6 @@ person-time is at risk when
 """
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
@@ -23,16 +22,13 @@ from django.utils import timezone
 
 from eldercare.areas.models import Batch, Disbursement, FundAllocation, PilotArea
 from eldercare.beds.models import FamilyCareBed
+from eldercare.core.queue import enqueue
 from eldercare.recipients.models import Recipient
-from eldercare.visits.models import Satisfaction
 
 from .models import AreaDailySnapshot, AreaProgress, BatchProgress, ProgressFigures, RecipientProgress, RollupRun
 from .recount_sql import recount_recipients_sql
 
-logger = logging.getLogger(__name__)
-
-SATISFIED = (Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED)
-# Recipients recounted per statement in an incremental recount; keeps IN lists and upserts small.
+# Recipients recounted per statement in an incremental recount (one array parameter on PostgreSQL).
 RECOUNT_CHUNK = 20000
 ADVISORY_LOCK_NAMESPACE = 0x5E1D  # first key of pg_advisory_xact_lock(int, int): "eldercare roll-ups"
 
@@ -45,12 +41,8 @@ def request_recount(recipient_ids: Iterable[int]) -> None:
     from .tasks import recount_recipients_task
 
     ids = sorted(set(recipient_ids))
-    if not ids:
-        return
-    try:
-        recount_recipients_task.delay(ids)
-    except Exception:  # the broker may be unreachable: logging visits must not depend on it
-        logger.warning("Roll-up recount of %d recipients could not be queued; the reconcile will catch up.", len(ids))
+    if ids:
+        enqueue(recount_recipients_task, ids)
 
 
 def _lock_areas(area_ids: Iterable[int]) -> None:

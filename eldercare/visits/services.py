@@ -16,6 +16,7 @@ from simple_history.utils import bulk_update_with_history
 from eldercare.core.audit import audit_record_many
 from eldercare.core.errors import DomainError
 from eldercare.core.models import AuditEvent
+from eldercare.core.queue import enqueue_after_commit
 
 from .models import (
     ExceptionStatus,
@@ -248,15 +249,7 @@ def visits_recheck_area_after_commit(area_id: int) -> None:
     """After an area's cycle changed: re-check all its visits and recompute it, in a worker."""
     from .tasks import recheck_area_task
 
-    def enqueue():
-        try:
-            recheck_area_task.delay(area_id)
-        except Exception:  # broker down: the nightly reconcile re-checks the window, an admin can rerun
-            import logging
-
-            logging.getLogger(__name__).warning("Re-check of area %s could not be queued.", area_id)
-
-    transaction.on_commit(enqueue)
+    enqueue_after_commit(recheck_area_task, area_id)
 
 
 def visits_verify_after_commit(visit_ids: Iterable[int]) -> None:
@@ -268,15 +261,5 @@ def visits_verify_after_commit(visit_ids: Iterable[int]) -> None:
     from .tasks import verify_visits_task
 
     ids = sorted(set(visit_ids))
-    if not ids:
-        return
-
-    def enqueue():
-        try:
-            verify_visits_task.delay(ids)
-        except Exception:  # the broker may be unreachable: the upload itself is already stored
-            import logging
-
-            logging.getLogger(__name__).warning("Verification of %d visits could not be queued.", len(ids))
-
-    transaction.on_commit(enqueue)
+    if ids:
+        enqueue_after_commit(verify_visits_task, ids)
