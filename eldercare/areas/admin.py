@@ -8,9 +8,47 @@ from eldercare.core.admin import (
     NoDeleteMixin,
     PilotAreaListFilter,
     ProvinceListFilter,
+    ServiceAdminMixin,
+    ServiceModelForm,
+    run_service,
 )
+from eldercare.core.admin_services import save_inline_through_services
 
 from .models import Batch, Disbursement, FundAllocation, PilotArea, Region
+from .services import (
+    AREA_FIELDS,
+    BATCH_FIELDS,
+    DISBURSEMENT_FIELDS,
+    FUND_ALLOCATION_FIELDS,
+    batch_save,
+    disbursement_save,
+    fund_allocation_save,
+    pilot_area_save,
+)
+
+
+def saved_by(service, record_argument: str, allowed: frozenset) -> type[ServiceModelForm]:
+    """A model form whose save is `service(<record_argument>=instance, acting_user=…, **changed fields)`."""
+
+    class Form(ServiceModelForm):
+        def call_service(self):
+            names = allowed & set(self.cleaned_data) if self.instance.pk is None else allowed & set(self.changed_data)
+            changes = {name: self.cleaned_data[name] for name in names}
+            target = self.instance if self.instance.pk else type(self.instance)()
+            return run_service(self, service, **{record_argument: target}, acting_user=self.acting_user, **changes)
+
+    return Form
+
+
+def _inline_writer(service, record_argument: str):
+    def create(*, area, acting_user, **fields):
+        model = {"allocation": FundAllocation, "disbursement": Disbursement}[record_argument]
+        return service(**{record_argument: model()}, area=area, acting_user=acting_user, **fields)
+
+    def update(obj, *, acting_user, **changes):
+        return service(**{record_argument: obj}, acting_user=acting_user, **changes)
+
+    return create, update
 
 
 @admin.register(Region)
@@ -24,7 +62,8 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Batch)
-class BatchAdmin(HistoryAdmin):
+class BatchAdmin(ServiceAdminMixin, HistoryAdmin):
+    form = saved_by(batch_save, "batch", BATCH_FIELDS)
     list_display = ["year", "name", "target_beds", "target_person_times", "visits_per_person_time", "bed_cost_cap"]
     search_fields = ["name", "=year"]
     fieldsets = [
@@ -48,7 +87,7 @@ class BatchAdmin(HistoryAdmin):
     ]
 
 
-class FundAllocationInline(admin.TabularInline):
+class FundAllocationInline(NoDeleteInlineMixin, admin.TabularInline):
     model = FundAllocation
     extra = 0
     fields = ["use", "amount", "document_number"]
@@ -62,7 +101,8 @@ class DisbursementInline(NoDeleteInlineMixin, admin.TabularInline):
 
 
 @admin.register(PilotArea)
-class PilotAreaAdmin(HistoryAdmin):
+class PilotAreaAdmin(ServiceAdminMixin, HistoryAdmin):
+    form = saved_by(pilot_area_save, "area", AREA_FIELDS)
     list_display = [
         "region_code",
         "region_name",
@@ -87,6 +127,16 @@ class PilotAreaAdmin(HistoryAdmin):
         (_("Targets"), {"fields": ["target_beds", "target_person_times", "target_satisfaction"]}),
     ]
 
+    def save_formset(self, request, form, formset, change):
+        writers = {
+            FundAllocation: (fund_allocation_save, "allocation"),
+            Disbursement: (disbursement_save, "disbursement"),
+        }
+        if formset.model not in writers:
+            return super().save_formset(request, form, formset, change)
+        create, update = _inline_writer(*writers[formset.model])
+        save_inline_through_services(request, form, formset, parent="area", create=create, update=update)
+
     @admin.display(description=_("division code"), ordering="region__code")
     def region_code(self, area: PilotArea) -> str:
         return area.region.code
@@ -107,7 +157,8 @@ class PilotAreaAdmin(HistoryAdmin):
 
 
 @admin.register(FundAllocation)
-class FundAllocationAdmin(HistoryAdmin):
+class FundAllocationAdmin(ServiceAdminMixin, HistoryAdmin):
+    form = saved_by(fund_allocation_save, "allocation", FUND_ALLOCATION_FIELDS)
     list_display = ["area", "use", "amount", "document_number"]
     list_filter = ["use", PilotAreaListFilter]
     list_select_related = ["area__region", "area__batch"]
@@ -116,7 +167,8 @@ class FundAllocationAdmin(HistoryAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(NoDeleteMixin, HistoryAdmin):
+class DisbursementAdmin(ServiceAdminMixin, NoDeleteMixin, HistoryAdmin):
+    form = saved_by(disbursement_save, "disbursement", DISBURSEMENT_FIELDS)
     list_display = ["paid_on", "area", "use", "amount", "payee", "voucher_number"]
     list_filter = ["use", PilotAreaListFilter]
     list_select_related = ["area__region", "area__batch"]

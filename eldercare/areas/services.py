@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.core.errors import DomainError
+from eldercare.core.errors import DomainError, refuse_unknown_fields
 from eldercare.core.validators import validate_division_code
-from eldercare.visits.services import visits_recheck_area_after_commit
+from eldercare.visits.verification.contract import changed_fields, invalidate, snapshot
 
 from .importers import COLUMN_LABELS, PilotAreaRow
-from .models import Batch, PilotArea, Region
+from .models import Batch, Disbursement, FundAllocation, PilotArea, Region
 
 IMPORT_CHANGE_REASON = "import_pilot_areas"
 DEFAULT_TARGET_SATISFACTION = Decimal("90")
@@ -31,23 +31,99 @@ def one_year_cycle(start: dt.date) -> tuple[dt.date, dt.date]:
     return start, anniversary - dt.timedelta(days=1)
 
 
+def _named(obj, *, acting_user, reason: str):
+    obj._change_reason = reason
+    if acting_user is not None and getattr(acting_user, "is_authenticated", False):
+        obj._history_user = acting_user
+    return obj
+
+
+def _write(model, obj, allowed: frozenset, what, *, acting_user, reason: str, changes: dict):
+    """Lock, change, validate and save `obj` through its model's rules; queue what the change invalidates."""
+    refuse_unknown_fields(changes, allowed, what)
+    locked = model.objects.select_for_update().get(pk=obj.pk) if obj.pk else obj
+    before = snapshot(locked, changes) if obj.pk else dict.fromkeys(changes)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    changed = changed_fields(locked, before)
+    if obj.pk and not changed:
+        return locked
+    locked.full_clean()
+    _named(locked, acting_user=acting_user, reason=reason).save()
+    invalidate(locked, changed, before=before)
+    return locked
+
+
+AREA_FIELDS = frozenset(
+    {"batch", "region", "is_demo", "funds_arrived_on", "cycle_start", "cycle_end"}
+    | {"target_beds", "target_person_times", "target_satisfaction"}
+)
+BATCH_FIELDS = frozenset(
+    {"year", "name", "target_beds", "target_person_times", "visits_per_person_time", "min_visit_minutes"}
+    | {"max_visit_hours", "checkin_radius_m", "late_entry_days", "lock_after_days", "bed_cost_cap"}
+    | {"visits_include_partial_disability"}
+)
+FUND_ALLOCATION_FIELDS = frozenset({"area", "use", "amount", "document_number"})
+DISBURSEMENT_FIELDS = frozenset({"area", "paid_on", "amount", "use", "payee", "voucher_number"})
+
+
 @transaction.atomic
+def pilot_area_save(*, area: PilotArea, acting_user=None, reason: str = "", **changes) -> PilotArea:
+    """Create or change a pilot area (cycle, targets); a changed cycle re-checks every visit of the area."""
+    return _write(
+        PilotArea, area, AREA_FIELDS, _("a pilot area"), acting_user=acting_user, reason=reason, changes=changes
+    )
+
+
 @transaction.atomic
 def pilot_area_set_cycle(*, area: PilotArea, funds_arrived_on: dt.date, acting_user=None) -> PilotArea:
-    """Record the day the central funds arrived (资金下达); the one-year cycle starts that day.
+    """Record the day the central funds arrived (资金下达); the one-year cycle starts that day."""
+    cycle_start, cycle_end = one_year_cycle(funds_arrived_on)
+    return pilot_area_save(
+        area=area,
+        acting_user=acting_user,
+        reason="funds arrived",
+        funds_arrived_on=funds_arrived_on,
+        cycle_start=cycle_start,
+        cycle_end=cycle_end,
+    )
 
-    A changed cycle changes which visits fall inside it: they are re-checked after commit.
-    """
-    previous_cycle = (area.cycle_start, area.cycle_end)
-    area.funds_arrived_on = funds_arrived_on
-    area.cycle_start, area.cycle_end = one_year_cycle(funds_arrived_on)
-    area._change_reason = "funds arrived"
-    if acting_user is not None:
-        area._history_user = acting_user
-    area.save(update_fields=["funds_arrived_on", "cycle_start", "cycle_end", "updated_at"])
-    if previous_cycle != (area.cycle_start, area.cycle_end):
-        visits_recheck_area_after_commit(area.pk)
-    return area
+
+@transaction.atomic
+def batch_save(*, batch: Batch, acting_user=None, reason: str = "", **changes) -> Batch:
+    """Create a batch or change its targets and verification settings; a changed threshold re-checks
+    every visit of the batch's areas (through the recount queue) and recounts them."""
+    return _write(Batch, batch, BATCH_FIELDS, _("a batch"), acting_user=acting_user, reason=reason, changes=changes)
+
+
+@transaction.atomic
+def fund_allocation_save(
+    *, allocation: FundAllocation, acting_user=None, reason: str = "", **changes
+) -> FundAllocation:
+    """Record or correct an allocation of central funds (资金下达) to an area; its totals are recounted."""
+    return _write(
+        FundAllocation,
+        allocation,
+        FUND_ALLOCATION_FIELDS,
+        _("a fund allocation"),
+        acting_user=acting_user,
+        reason=reason,
+        changes=changes,
+    )
+
+
+@transaction.atomic
+def disbursement_save(*, disbursement: Disbursement, acting_user=None, reason: str = "", **changes) -> Disbursement:
+    """Record or correct a payment out of an area's funds (资金拨付); its totals are recounted."""
+    return _write(
+        Disbursement,
+        disbursement,
+        DISBURSEMENT_FIELDS,
+        _("a disbursement"),
+        acting_user=acting_user,
+        reason=reason,
+        changes=changes,
+    )
 
 
 @dataclass(frozen=True)
@@ -264,12 +340,10 @@ def pilot_areas_import(
                 continue
             if dry_run:
                 continue
-            area._change_reason = IMPORT_CHANGE_REASON
-            if acting_user is not None:
-                area._history_user = acting_user
-            area.save()
-            if before is not None and previous_cycle != (area.cycle_start, area.cycle_end):
-                visits_recheck_area_after_commit(area.pk)
+            _named(area, acting_user=acting_user, reason=IMPORT_CHANGE_REASON).save()
+            changed = ["cycle_start", "cycle_end"] if previous_cycle != (area.cycle_start, area.cycle_end) else []
+            changed += ["target_beds", "target_person_times", "target_satisfaction"]
+            invalidate(area, changed, reason="import_pilot_areas")
     return result
 
 

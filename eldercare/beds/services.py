@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from eldercare.core.errors import DomainError
 from eldercare.recipients.models import Recipient
 from eldercare.recipients.selectors import Purpose, eligibility_on
+from eldercare.visits.verification.contract import changed_fields, invalidate, snapshot
 
 from .models import BedStatus, FamilyCareBed, WithdrawalReason
 
@@ -46,6 +47,7 @@ def _move(bed: FamilyCareBed, to_status: str, *, acting_user=None, reason: str =
             field="status",
             code="illegal_transition",
         )
+    before = snapshot(locked, {"status", *changes})
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.status = to_status
@@ -54,6 +56,7 @@ def _move(bed: FamilyCareBed, to_status: str, *, acting_user=None, reason: str =
         locked._history_user = acting_user
     locked.full_clean()
     locked.save()
+    invalidate(locked, changed_fields(locked, before), before=before)
     return locked
 
 

@@ -19,3 +19,16 @@ class DomainError(Exception):
         if self.field:
             return ValidationError({self.field: ValidationError(self.message, code=self.code)})
         return ValidationError(self.message, code=self.code)
+
+
+def refuse_unknown_fields(given, allowed, what) -> None:
+    """Refuse a write that names fields the service does not set, naming them (never drop them silently)."""
+    from django.utils.translation import gettext_lazy as _
+
+    unknown = set(given) - set(allowed)
+    if unknown:
+        raise DomainError(
+            _("These fields cannot be set on %(what)s: %(fields)s")
+            % {"what": what, "fields": ", ".join(sorted(unknown))},
+            code="unknown_fields",
+        )

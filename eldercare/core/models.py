@@ -90,3 +90,39 @@ class AuditEvent(models.Model):
         from .errors import DomainError
 
         raise DomainError(_("The audit log is append-only: its entries cannot be deleted."))
+
+
+class RecountRequest(models.Model):
+    """Roll-up work still to do (待重算): a transactional outbox, drained by a Celery task.
+
+    A service that changes an input of a rule writes these rows in its own transaction, so the
+    work is as durable as the change itself; a lost publish, a broker outage or a killed worker
+    only delays it until the next drain (`eldercare.rollups.queue`). Plain ids, not foreign
+    keys: rows are written on every change and deleted once drained, and `core` knows no domain.
+
+    - `recipient_id`: recount this recipient (and re-total their area);
+    - `area_id` (no recipient): recompute every recipient of the area and its totals;
+    - `verify_from`: first re-verify the visits (of the recipient, or of the area) from this day on.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    recipient_id = models.BigIntegerField(_("recipient id"), null=True, blank=True)
+    area_id = models.BigIntegerField(_("pilot area id"), null=True, blank=True)
+    verify_from = models.DateField(_("re-verify visits from"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=96, blank=True)
+    enqueued_at = models.DateTimeField(_("enqueued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pending recount")
+        verbose_name_plural = _("pending recounts")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient_id__isnull=False) | models.Q(area_id__isnull=False),
+                name="recount_request_names_recipient_or_area",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = f"recipient {self.recipient_id}" if self.recipient_id else f"area {self.area_id}"
+        return f"#{self.pk} {target} {self.reason}"

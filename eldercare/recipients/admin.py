@@ -1,26 +1,64 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.core.admin import HistoryAdmin, NoDeleteInlineMixin, NoDeleteMixin, PilotAreaListFilter
-from eldercare.visits.services import visits_recheck_for_recipients
+from eldercare.core.admin import (
+    HistoryAdmin,
+    NoDeleteInlineMixin,
+    NoDeleteMixin,
+    PilotAreaListFilter,
+    ServiceAdminMixin,
+    ServiceModelForm,
+    run_service,
+)
+from eldercare.core.admin_services import save_inline_through_services
 
 from .models import CapabilityAssessment, Recipient
+from .services import (
+    ASSESSMENT_FIELDS,
+    RECIPIENT_FIELDS,
+    assessment_record,
+    assessment_update,
+    recipient_create,
+    recipient_update,
+)
 
-# A change to one of these can change whether the recipient's visits count (eligibility, area cycle).
-RECHECK_RECIPIENT_FIELDS = {"economic_category", "area", "provider"}
-RECHECK_ASSESSMENT_FIELDS = {"recipient", "assessed_on", "level"}
+
+def _record_assessment(*, recipient, acting_user, **fields):
+    return assessment_record(recipient=recipient, acting_user=acting_user, **fields)
 
 
-def changed_assessment_days(formsets) -> list:
-    """The days from which eligibility may have changed: old and new date of each added or changed assessment."""
-    days = []
-    for formset in formsets:
-        if formset.model is not CapabilityAssessment:
-            continue
-        for form in formset.forms:
-            if RECHECK_ASSESSMENT_FIELDS & set(form.changed_data) and hasattr(form, "cleaned_data"):
-                days += [day for day in (form.cleaned_data.get("assessed_on"), form.initial.get("assessed_on")) if day]
-    return days
+def _correct_assessment(assessment, *, acting_user, **changes):
+    return assessment_update(assessment=assessment, acting_user=acting_user, **changes)
+
+
+class RecipientForm(ServiceModelForm):
+    """Saved by `recipient_create` / `recipient_update`, which queue what the change invalidates."""
+
+    class Meta:
+        model = Recipient
+        fields = "__all__"
+
+    def call_service(self):
+        if self.instance.pk is None:
+            fields = {name: self.cleaned_data[name] for name in RECIPIENT_FIELDS if name in self.cleaned_data}
+            return run_service(self, recipient_create, acting_user=self.acting_user, **fields)
+        changes = {name: self.cleaned_data[name] for name in self.changed_data if name in RECIPIENT_FIELDS}
+        return run_service(self, recipient_update, recipient=self.instance, acting_user=self.acting_user, **changes)
+
+
+class AssessmentForm(ServiceModelForm):
+    """Saved by `assessment_record` / `assessment_update`, which re-check visits from its day on."""
+
+    class Meta:
+        model = CapabilityAssessment
+        fields = "__all__"
+
+    def call_service(self):
+        if self.instance.pk is None:
+            fields = {name: self.cleaned_data[name] for name in ASSESSMENT_FIELDS if name in self.cleaned_data}
+            return run_service(self, assessment_record, acting_user=self.acting_user, **fields)
+        changes = {name: self.cleaned_data[name] for name in self.changed_data if name in ASSESSMENT_FIELDS}
+        return run_service(self, assessment_update, assessment=self.instance, acting_user=self.acting_user, **changes)
 
 
 class CapabilityAssessmentInline(NoDeleteInlineMixin, admin.TabularInline):
@@ -32,7 +70,8 @@ class CapabilityAssessmentInline(NoDeleteInlineMixin, admin.TabularInline):
 
 
 @admin.register(Recipient)
-class RecipientAdmin(NoDeleteMixin, HistoryAdmin):
+class RecipientAdmin(ServiceAdminMixin, NoDeleteMixin, HistoryAdmin):
+    form = RecipientForm
     list_display = [
         "name",
         "masked_id",
@@ -62,19 +101,17 @@ class RecipientAdmin(NoDeleteMixin, HistoryAdmin):
     def masked_id(self, recipient: Recipient) -> str:
         return recipient.masked_resident_id
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if not change:
-            return  # a new recipient has no visits yet
-        # Re-verifies the visits now and enqueues the roll-up recount after commit.
-        if RECHECK_RECIPIENT_FIELDS & set(form.changed_data):
-            visits_recheck_for_recipients([form.instance.pk])
-        elif days := changed_assessment_days(formsets):
-            visits_recheck_for_recipients([form.instance.pk], since=min(days))
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CapabilityAssessment:
+            return super().save_formset(request, form, formset, change)
+        save_inline_through_services(
+            request, form, formset, parent="recipient", create=_record_assessment, update=_correct_assessment
+        )
 
 
 @admin.register(CapabilityAssessment)
-class CapabilityAssessmentAdmin(NoDeleteMixin, HistoryAdmin):
+class CapabilityAssessmentAdmin(ServiceAdminMixin, NoDeleteMixin, HistoryAdmin):
+    form = AssessmentForm
     list_display = ["recipient", "assessed_on", "level", "assessor_name", "assessor_provider"]
     list_filter = ["level"]
     list_select_related = ["recipient", "assessor_provider"]
@@ -82,12 +119,3 @@ class CapabilityAssessmentAdmin(NoDeleteMixin, HistoryAdmin):
     autocomplete_fields = ["recipient", "assessor_provider"]
     date_hierarchy = "assessed_on"
     show_full_result_count = False
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and not RECHECK_ASSESSMENT_FIELDS & set(form.changed_data):
-            return
-        # The assessment may have moved to another day or recipient: re-check from the earlier day, for both.
-        days = [day for day in (obj.assessed_on, form.initial.get("assessed_on")) if day]
-        recipients = {obj.recipient_id, form.initial.get("recipient")} - {None}
-        visits_recheck_for_recipients(sorted(recipients), since=min(days))

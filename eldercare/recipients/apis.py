@@ -16,7 +16,7 @@ from .serializers import (
     RecipientUpdateSerializer,
     RecipientWriteSerializer,
 )
-from .services import assessment_record
+from .services import assessment_record, recipient_create, recipient_update
 
 
 class RecipientFilter(django_filters.FilterSet):
@@ -70,6 +70,19 @@ class RecipientViewSet(WritableScopedViewSet):
         serializer.is_valid(raise_exception=True)
         self.perform_update(serializer)
         return self._answer(serializer.instance, status.HTTP_200_OK)
+
+    def perform_create(self, serializer):
+        fields = dict(serializer.validated_data)
+        serializer.instance = write_in_scope(
+            self.request.user, lambda: recipient_create(acting_user=self.request.user, **fields)
+        )
+
+    def perform_update(self, serializer):
+        changes = dict(serializer.validated_data)
+        serializer.instance = write_in_scope(
+            self.request.user,
+            lambda: recipient_update(recipient=serializer.instance, acting_user=self.request.user, **changes),
+        )
 
 
 class AssessmentFilter(django_filters.FilterSet):

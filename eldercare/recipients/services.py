@@ -1,10 +1,73 @@
-"""Writes for recipients and their capability assessments."""
+"""Writes for recipients and their capability assessments: admin, API, imports and the demo call these.
+
+Each write validates the record as the admin's forms do, names the acting user and reason in the
+history, and queues what the change invalidates (`visits.verification.contract`) in its transaction.
+"""
 
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from eldercare.core.errors import refuse_unknown_fields
+from eldercare.visits.verification.contract import changed_fields, invalidate, snapshot
 
 from .models import CapabilityAssessment, Recipient
+
+# What a user may set on a recipient; sex and birth date follow from the ID number.
+RECIPIENT_FIELDS = frozenset(
+    {
+        "resident_id",
+        "name",
+        "area",
+        "economic_category",
+        "provider",
+        "address",
+        "home_latitude",
+        "home_longitude",
+        "phone",
+        "guardian_name",
+        "guardian_phone",
+        "is_demo",
+    }
+)
+ASSESSMENT_FIELDS = frozenset({"recipient", "assessed_on", "level", "assessor_name", "assessor_provider", "note"})
+
+
+def _save(obj, *, acting_user, reason: str) -> None:
+    obj.full_clean()
+    if acting_user is not None and getattr(acting_user, "is_authenticated", False):
+        obj._history_user = acting_user
+    obj._change_reason = reason
+    obj.save()
+
+
+@transaction.atomic
+def recipient_create(*, acting_user=None, reason: str = "", **fields) -> Recipient:
+    """Register a recipient (服务对象); their area's totals are recounted."""
+    refuse_unknown_fields(fields, RECIPIENT_FIELDS, _("a recipient"))
+    recipient = Recipient(**fields)
+    _save(recipient, acting_user=acting_user, reason=reason or str(_("Recipient registered")))
+    # A new recipient changes the area's head count: as if the household area changed from none.
+    invalidate(recipient, ["area"], before={"area": None}, reason="recipients.recipient created")
+    return recipient
+
+
+@transaction.atomic
+def recipient_update(*, recipient: Recipient, acting_user=None, reason: str = "", **changes) -> Recipient:
+    """Change a recipient; a change to an input of a rule re-verifies their visits and recounts them."""
+    refuse_unknown_fields(changes, RECIPIENT_FIELDS, _("a recipient"))
+    locked = Recipient.objects.select_for_update().get(pk=recipient.pk)
+    # The birth date follows from the ID number: compare it too.
+    before = snapshot(locked, {*changes, "birth_date"})
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    changed = changed_fields(locked, before)
+    if not changed:
+        return locked
+    _save(locked, acting_user=acting_user, reason=reason or str(_("Recipient changed")))
+    invalidate(locked, changed, before=before)
+    return locked
 
 
 @transaction.atomic
@@ -17,10 +80,9 @@ def assessment_record(
     assessor_provider=None,
     note: str = "",
     acting_user=None,
+    reason: str = "",
 ) -> CapabilityAssessment:
     """Record a capability assessment; visits from its date on are re-checked for eligibility."""
-    from eldercare.visits.services import visits_recheck_for_recipients
-
     assessment = CapabilityAssessment(
         recipient=recipient,
         assessed_on=assessed_on,
@@ -29,9 +91,24 @@ def assessment_record(
         assessor_provider=assessor_provider,
         note=note,
     )
-    if acting_user is not None and getattr(acting_user, "is_authenticated", False):
-        assessment._history_user = acting_user
-    assessment.full_clean()
-    assessment.save()
-    visits_recheck_for_recipients([recipient.pk], since=assessed_on)
+    _save(assessment, acting_user=acting_user, reason=reason or str(_("Assessment recorded")))
+    invalidate(assessment, ["assessed_on", "level"], reason="recipients.capabilityassessment created")
     return assessment
+
+
+@transaction.atomic
+def assessment_update(
+    *, assessment: CapabilityAssessment, acting_user=None, reason: str = "", **changes
+) -> CapabilityAssessment:
+    """Correct an assessment; visits from the earlier of its old and new date are re-checked."""
+    refuse_unknown_fields(changes, ASSESSMENT_FIELDS, _("an assessment"))
+    locked = CapabilityAssessment.objects.select_for_update().get(pk=assessment.pk)
+    before = snapshot(locked, changes)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    changed = changed_fields(locked, before)
+    if not changed:
+        return locked
+    _save(locked, acting_user=acting_user, reason=reason or str(_("Assessment corrected")))
+    invalidate(locked, changed, before=before)
+    return locked

@@ -1,7 +1,9 @@
 """Thin Celery tasks: they take ids or ISO dates, call one service and own only retries.
 
 All are idempotent (a recount writes what the visits say, however often it runs) and are
-acknowledged late, so a worker killed mid-task has its message delivered again.
+acknowledged late, so a worker killed mid-task has its message delivered again. The work a write
+asks for is not carried by a message at all: it waits in the recount queue (`rollups.queue`),
+which `drain_recount_queue_task` empties when a write wakes it and on every beat tick.
 """
 
 import datetime as dt
@@ -20,6 +22,14 @@ RETRYING = {
     "retry_backoff": True,
     "max_retries": 5,
 }
+
+
+@shared_task(**RETRYING)
+def drain_recount_queue_task() -> dict:
+    """Drain the recount queue (woken after a write commits, and every RECOUNT_QUEUE_TICK_SECONDS)."""
+    from .queue import drain_recount_queue
+
+    return vars(drain_recount_queue())
 
 
 @shared_task(**RETRYING)

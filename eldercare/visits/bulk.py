@@ -36,12 +36,14 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from eldercare.accounts.scoping import can_write, scope_queryset
+from eldercare.core.audit import audit_record_many
 from eldercare.core.errors import DomainError
+from eldercare.core.models import AuditEvent
 from eldercare.providers.models import Caregiver, Provider
 from eldercare.recipients.models import Recipient
 
 from .models import ServiceCategory, ServiceItem, Visit, VisitStatus
-from .services import visits_verify_after_commit
+from .verification.contract import enqueue_verification
 
 MAX_BULK_VISITS = 1000
 # Rows per INSERT: as many as the database takes (PostgreSQL: the whole batch of at most 1,000;
@@ -329,12 +331,13 @@ def _insert(to_create: list[tuple["_Item", ItemResult]], refs: _References, acti
     if not to_create:
         return
     visits = [item.visit for item, _result in to_create]
+    reason = _("Visit recorded (bulk upload)")
     created = bulk_create_with_history(
         visits,
         Visit,
         batch_size=INSERT_BATCH,
         default_user=acting_user,
-        default_change_reason=_("Visit recorded (bulk upload)"),
+        default_change_reason=reason,
     )
     through = Visit.items.through
     links = []
@@ -342,9 +345,13 @@ def _insert(to_create: list[tuple["_Item", ItemResult]], refs: _References, acti
         result.id = visit.pk
         links.extend(through(visit_id=visit.pk, serviceitem_id=refs.items[code].pk) for code in item.item_codes)
     through.objects.bulk_create(links, batch_size=INSERT_BATCH)
+    # The bulk history write sends no per-row signal, so the audit events are written here: one a visit.
+    audit_record_many(action=AuditEvent.Action.CREATE, user=acting_user, objects=created, reason=reason)
     # New visits do not count until verified (is_countable starts False), so verification and the
-    # recount can follow in a worker once the batch is safely stored.
-    visits_verify_after_commit([visit.pk for visit in created])
+    # recount follow in the recount queue's drain, once the batch is safely stored.
+    enqueue_verification(
+        visits=[(visit.recipient_id, visit.service_date) for visit in created], reason="visits.visit bulk upload"
+    )
 
 
 def visits_bulk_ingest(*, items: list, acting_user) -> list[ItemResult]:

@@ -123,7 +123,8 @@ class Visit(TimeStampedModel):
         related_name="+",
     )
     # True while the visit is completed and has no open or acknowledged exception; kept by
-    # visits.verification in the same transaction as the exceptions, so roll-ups group on it.
+    # visits.verification in the same transaction as the exceptions, so roll-ups group on it. Not in
+    # the history (see `history` below).
     is_countable = models.BooleanField(_("passes verification"), default=False, editable=False)
     fee_confirmed_at = models.DateTimeField(_("fee confirmed at"), null=True, blank=True, editable=False)
     fee_confirmed_by = models.ForeignKey(
@@ -146,7 +147,9 @@ class Visit(TimeStampedModel):
     )
 
     objects = NoDeleteQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # `is_countable` is derived (verification keeps it with set-based updates that write no history
+    # row), so it stays out of the history: a history row shows only what someone recorded.
+    history = HistoricalRecords(excluded_fields=["updated_at", "is_countable"])
 
     class Meta:
         verbose_name = _("home-care visit")

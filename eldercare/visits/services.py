@@ -1,7 +1,8 @@
 """Writes for home-care visits. Admin, API, imports and tasks all log, change, void and review visits here.
 
-Every write re-checks the visits it touches (visits.verification) in the same transaction and,
-after commit, asks for a roll-up recount of just the recipients touched.
+Every write re-checks the visits it touches (visits.verification) in the same transaction, so the
+person entering it learns at once whether it counts, and queues the roll-up recount of every
+recipient touched in the durable recount queue (`verification.contract`), in that transaction too.
 """
 
 import datetime as dt
@@ -16,7 +17,6 @@ from simple_history.utils import bulk_update_with_history
 from eldercare.core.audit import audit_record_many
 from eldercare.core.errors import DomainError
 from eldercare.core.models import AuditEvent
-from eldercare.core.queue import enqueue_after_commit
 
 from .models import (
     ExceptionStatus,
@@ -27,6 +27,7 @@ from .models import (
     VisitStatus,
 )
 from .verification import overlap_partner_ids, verify_visits
+from .verification.contract import Reverify, changed_fields, enqueue_recount, invalidation_for, snapshot
 
 # What a provider may change after entry; identity, area and status change only through services.
 EDITABLE_FIELDS = frozenset(
@@ -53,12 +54,8 @@ def _acting(user):
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
-def _recount_after_commit(recipient_ids: Iterable[int]) -> None:
-    from eldercare.rollups.services import request_recount
-
-    ids = sorted(set(recipient_ids))
-    if ids:
-        transaction.on_commit(lambda: request_recount(ids))
+def _queue_recount(recipient_ids: Iterable[int], reason: str) -> None:
+    enqueue_recount(recipient_ids=recipient_ids, reason=reason)
 
 
 def visit_is_locked(visit: Visit, *, today: dt.date | None = None) -> bool:
@@ -98,7 +95,7 @@ def visit_create(*, acting_user=None, items=None, **fields) -> Visit:
     _validated_save(visit, acting_user=_acting(acting_user), reason=str(_("Visit recorded")))
     if items is not None:
         visit.items.set(items)
-    _recount_after_commit(verify_visits([visit.pk]))
+    _queue_recount(verify_visits([visit.pk]), "visits.visit created")
     visit.refresh_from_db()
     return visit
 
@@ -114,14 +111,19 @@ def visit_update(*, visit: Visit, acting_user=None, reason: str = "", items=None
     if unknown:
         raise DomainError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     earlier_partners = overlap_partner_ids(locked)
-    earlier_recipient = locked.recipient_id
+    before = snapshot(locked, changes)
     for name, value in changes.items():
         setattr(locked, name, value)
     _validated_save(locked, acting_user=_acting(acting_user), reason=reason or str(_("Visit changed")))
     if items is not None:
         locked.items.set(items)
-    touched = verify_visits([locked.pk, *earlier_partners], reopen_ids=[locked.pk])
-    _recount_after_commit(touched | {earlier_recipient})
+    changed = changed_fields(locked, before)
+    invalidation = invalidation_for("visits.visit", changed)
+    # Any edit re-opens the visit's accepted exceptions (an acceptance vouched for the old content),
+    # so the visit is always checked again; the contract adds its caregiver's earlier overlaps.
+    partners = earlier_partners if invalidation and invalidation.reverify >= Reverify.VISIT else []
+    touched = verify_visits([locked.pk, *partners], reopen_ids=[locked.pk])
+    _queue_recount(touched | {before.get("recipient", locked.recipient_id)}, "visits.visit changed")
     locked.refresh_from_db()
     return locked
 
@@ -144,7 +146,7 @@ def visit_void(*, visit: Visit, reason: str, acting_user=None) -> Visit:
     locked._history_user = _acting(acting_user)
     locked._change_reason = locked.void_reason
     locked.save()
-    _recount_after_commit(verify_visits([locked.pk, *partners]))
+    _queue_recount(verify_visits([locked.pk, *partners]), "visits.visit voided")
     locked.refresh_from_db()
     return locked
 
@@ -233,33 +235,5 @@ def exceptions_resolve(
         exception.save()
         recheck.add(exception.visit_id)
         result.resolved += 1
-    _recount_after_commit(verify_visits(recheck))
+    _queue_recount(verify_visits(recheck), "visits.visitexception reviewed")
     return result
-
-
-def visits_recheck_for_recipients(recipient_ids: Iterable[int], *, since: dt.date | None = None) -> None:
-    """Re-check the visits of these recipients (from a day on), e.g. after an assessment changed eligibility."""
-    visits = Visit.objects.filter(recipient_id__in=list(recipient_ids))
-    if since is not None:
-        visits = visits.filter(service_date__gte=since)
-    _recount_after_commit(verify_visits(list(visits.values_list("pk", flat=True))) | set(recipient_ids))
-
-
-def visits_recheck_area_after_commit(area_id: int) -> None:
-    """After an area's cycle changed: re-check all its visits and recompute it, in a worker."""
-    from .tasks import recheck_area_task
-
-    enqueue_after_commit(recheck_area_task, area_id)
-
-
-def visits_verify_after_commit(visit_ids: Iterable[int]) -> None:
-    """After commit, verify these visits and recount their recipients in a worker (bulk ingest).
-
-    If the broker is down the visits stay unverified, and so uncounted, until the periodic
-    re-check picks them up (`verification.verify_open_window`).
-    """
-    from .tasks import verify_visits_task
-
-    ids = sorted(set(visit_ids))
-    if ids:
-        enqueue_after_commit(verify_visits_task, ids)

@@ -236,7 +236,19 @@ LOGGING = {
 # --- Roll-ups and verification ----------------------------------------------------------------
 # The periodic re-check looks at visits this many days back (late entries can overlap them).
 VISIT_RECHECK_DAYS = int(os.environ.get("VISIT_RECHECK_DAYS", "8"))
+# The durable recount queue (core.RecountRequest): drained by this task when a write wakes it, and
+# at least every RECOUNT_QUEUE_TICK_SECONDS by beat, so a lost wake-up delays figures by one tick.
+RECOUNT_DRAIN_TASK = "eldercare.rollups.tasks.drain_recount_queue_task"
+RECOUNT_QUEUE_TICK_SECONDS = float(os.environ.get("RECOUNT_QUEUE_TICK_SECONDS", "30"))
+# Visits of the nightly deep check (verify_rollups --deep --sample N): re-derived from raw inputs.
+NIGHTLY_DEEP_SAMPLE = int(os.environ.get("NIGHTLY_DEEP_SAMPLE", "20000"))
 CELERY_BEAT_SCHEDULE = {
+    "drain-recount-queue": {
+        "task": RECOUNT_DRAIN_TASK,
+        "schedule": RECOUNT_QUEUE_TICK_SECONDS,
+        # A tick that waited longer than the next one is worthless: drop it rather than pile up.
+        "options": {"expires": RECOUNT_QUEUE_TICK_SECONDS},
+    },
     "nightly-reconcile": {
         "task": "eldercare.rollups.tasks.reconcile_task",
         "schedule": crontab(hour=2, minute=0),

@@ -24,7 +24,7 @@ from eldercare.core.geo import great_circle_distance_m
 from eldercare.recipients.models import CapabilityAssessment
 from eldercare.recipients.selectors import Purpose, assessment_in_force, eligibility_from
 
-from .models import (
+from ..models import (
     EXCEPTION_SEVERITY,
     HOLDING_STATUSES,
     ExceptionStatus,
@@ -178,20 +178,43 @@ def verify_visits(
     return touched_recipients
 
 
-@transaction.atomic
-def _verify_chunk(visit_ids: list[int], *, reopen: set[int], now: dt.datetime) -> tuple[set[int], set[int]]:
-    visits = list(
-        Visit.objects.filter(pk__in=visit_ids)
-        .select_related("area__batch", "recipient__area__batch")
-        .select_for_update(of=("self",))
-        .order_by("pk")
-    )
+def derive_findings(visits: list[Visit], *, now: dt.datetime) -> tuple[dict[int, dict[str, str]], set[int]]:
+    """What the rules say of these visits from the raw inputs alone (never the stored exceptions).
+
+    Returns {visit id: {exception type: detail}} (empty for a voided visit) and the ids of overlap
+    partners outside the set. `visits` must be loaded with `area__batch` and `recipient__area__batch`.
+    """
     assessments: dict[int, list] = defaultdict(list)
     for assessment in CapabilityAssessment.objects.filter(
         recipient_id__in={visit.recipient_id for visit in visits}
     ).order_by("recipient_id", "assessed_on"):
         assessments[assessment.recipient_id].append(assessment)
     partners, outside = _overlaps([visit for visit in visits if visit.status == VisitStatus.COMPLETED])
+    derived: dict[int, dict[str, str]] = {}
+    for visit in visits:
+        if visit.status == VisitStatus.VOIDED:
+            derived[visit.pk] = {}
+            continue
+        findings = findings_for(
+            visit, assessments=assessments[visit.recipient_id], overlapping=partners.get(visit.pk, []), now=now
+        )
+        derived[visit.pk] = {finding.type: finding.detail for finding in findings}
+    return derived, outside
+
+
+def visits_for_checking(visit_ids: Iterable[int]):
+    """The visits with everything `findings_for` reads, in one query."""
+    return (
+        Visit.objects.filter(pk__in=list(visit_ids))
+        .select_related("area__batch", "recipient__area__batch")
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def _verify_chunk(visit_ids: list[int], *, reopen: set[int], now: dt.datetime) -> tuple[set[int], set[int]]:
+    visits = list(visits_for_checking(visit_ids).select_for_update(of=("self",)))
+    derived, outside = derive_findings(visits, now=now)
 
     existing: dict[tuple[int, str], VisitException] = {
         (exception.visit_id, exception.type): exception
@@ -200,13 +223,7 @@ def _verify_chunk(visit_ids: list[int], *, reopen: set[int], now: dt.datetime) -
     to_create: list[VisitException] = []
     to_update: list[VisitException] = []
     for visit in visits:
-        if visit.status == VisitStatus.VOIDED:
-            wanted: dict[str, str] = {}
-        else:
-            findings = findings_for(
-                visit, assessments=assessments[visit.recipient_id], overlapping=partners.get(visit.pk, []), now=now
-            )
-            wanted = {finding.type: finding.detail for finding in findings}
+        wanted = derived[visit.pk]
         for exception_type, detail in wanted.items():
             current = existing.get((visit.pk, exception_type))
             if current is None:
