@@ -5,10 +5,12 @@ or 50, for 100 recipients or 250,000: the figures come from AreaProgress (today)
 AreaDailySnapshot (as of a past day), one row per area.
 
 Pace: an area is expected to have reached, by a day, the share of its targets equal to the share
-of its one-year cycle elapsed by the end of that day (a straight line from nothing at the cycle
-start to the target at the cycle end). A figure is "behind" below DASHBOARD_BEHIND_RATIO of that
-expectation and "far behind" below DASHBOARD_FAR_BEHIND_RATIO. Nationally and per province the
-expectation is the sum of the areas' expectations, since cycles start on different days.
+of its one-year cycle elapsed by the end of that day (rollups.rules.expected_by: a straight line
+from nothing at the cycle start to the target at the cycle end). A figure is "behind" below
+DASHBOARD_BEHIND_RATIO of that expectation and "far behind" below DASHBOARD_FAR_BEHIND_RATIO.
+Nationally and per province the expectation is the sum of the areas' expectations, since cycles
+start on different days. Bands of counted visits are thirds of each batch's person-time
+threshold (rollups.rules.person_time_bands); a bed counts toward the target by beds.rules.
 """
 
 import datetime as dt
@@ -24,7 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from eldercare.accounts.scoping import scope_of, scope_queryset
 from eldercare.areas.models import Batch, Disbursement, FundAllocation, FundUse, PilotArea, Region
 from eldercare.beds.models import BedStatus, FamilyCareBed
+from eldercare.beds.rules import beds_counting_toward_target_q
 from eldercare.rollups.models import AreaDailySnapshot, ProgressFigures, RecipientProgress
+from eldercare.rollups.rules import NO_VISIT_BAND, cycle_elapsed_share, expected_by, person_time_bands
 
 from .models import ProviderAreaStats
 
@@ -43,15 +47,6 @@ def _percent(value, whole) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(value) * 100 / Decimal(whole)).quantize(ONE_DECIMAL)
-
-
-def cycle_elapsed_share(start: dt.date | None, end: dt.date | None, day: dt.date) -> Decimal:
-    """The share (0 to 1) of the cycle elapsed by the end of `day`."""
-    if not start or not end or day < start:
-        return Decimal(0)
-    if day >= end:
-        return Decimal(1)
-    return Decimal((day - start).days + 1) / Decimal((end - start).days + 1)
 
 
 def pace_band(percent: Decimal | None, expected_percent: Decimal | None) -> str:
@@ -196,12 +191,13 @@ class AreaRow:
 def area_row(area: PilotArea, source: ProgressFigures | None, *, day: dt.date) -> AreaRow:
     snapshot_day = getattr(source, "day", None)
     pace_day = snapshot_day or day
-    elapsed = cycle_elapsed_share(area.cycle_start, area.cycle_end, pace_day)
+    start, end = area.cycle_start, area.cycle_end
+    elapsed = cycle_elapsed_share(start, end, pace_day)
     figures = source.figures() if source is not None else None
     expected = Expectation(
-        person_times=area.target_person_times * elapsed,
-        beds=area.target_beds * elapsed,
-        funds=(figures or {}).get("funds_allocated", Decimal(0)) * elapsed,
+        person_times=expected_by(area.target_person_times, start, end, pace_day),
+        beds=expected_by(area.target_beds, start, end, pace_day),
+        funds=expected_by((figures or {}).get("funds_allocated", Decimal(0)), start, end, pace_day),
     )
     return AreaRow(
         area=area,
@@ -406,22 +402,33 @@ class AreaDashboard:
     days_left: int | None
     bed_funnel: list[dict]
     beds_withdrawn: int
+    beds_counting: int
     beds_by_status: list[dict] | None
     providers: list[ProviderAreaStats]
     providers_computed_at: dt.datetime | None
     funds: list[FundLine]
     updated_at: dt.datetime | None = field(default=None)
 
+    @property
+    def visits_per_person_time(self) -> int:
+        """The batch's threshold (30 in 2023): headings and labels say it, never a literal."""
+        return self.area.batch.visits_per_person_time
 
-def _bed_funnel(user, area: PilotArea, day: dt.date) -> tuple[list[dict], int]:
-    """Beds that had reached each stage by the end of `day` (withdrawn ones apart), in one query."""
+
+def _bed_funnel(user, area: PilotArea, day: dt.date) -> tuple[list[dict], int, int]:
+    """Beds that had reached each stage by the end of `day`, the withdrawn among them, and those counting.
+
+    A stage once reached stays reached, whatever happens after: a bed accepted and later withdrawn
+    (撤销) was accepted, and counts toward the target (beds.rules), as in the roll-ups. One query.
+    """
     beds = scope_queryset(user, FamilyCareBed.objects.filter(area=area))
-    live = ~Q(withdrawn_on__lte=day)
     counts = beds.aggregate(
         withdrawn=Count("pk", filter=Q(withdrawn_on__lte=day)),
-        **{name: Count("pk", filter=live & Q(**{f"{name}__lte": day})) for _label, name in BED_STAGES},
+        counting=Count("pk", filter=beds_counting_toward_target_q(day)),
+        **{name: Count("pk", filter=Q(**{f"{name}__lte": day})) for _label, name in BED_STAGES},
     )
-    return [{"label": str(label), "value": counts[name]} for label, name in BED_STAGES], counts["withdrawn"]
+    funnel = [{"label": str(label), "value": counts[name]} for label, name in BED_STAGES]
+    return funnel, counts["withdrawn"], counts["counting"]
 
 
 def _beds_by_status(user, area: PilotArea) -> list[dict]:
@@ -498,14 +505,16 @@ def area_dashboard(user, area: PilotArea, *, today: dt.date, as_of: dt.date | No
         ]
     f = row.figures or {}
     bands = [
-        {"label": str(_("No counted visit")), "value": f.get("band_0", 0)},
-        {"label": str(_("1–9 visits")), "value": f.get("band_1_9", 0)},
-        {"label": str(_("10–19 visits")), "value": f.get("band_10_19", 0)},
-        {"label": str(_("20–29 visits")), "value": f.get("band_20_29", 0)},
+        {"label": str(_("No counted visit")), "value": f.get(NO_VISIT_BAND, 0)},
+        *(
+            {"label": band.label, "value": f.get(band.field, 0)}
+            for band in person_time_bands(area.batch.visits_per_person_time)
+            if not band.is_empty  # a threshold below 3 leaves a third empty
+        ),
         {"label": str(_("Reached (1 person-time)")), "value": f.get("person_times_reached", 0)},
     ]
     at_risk, at_risk_total = _at_risk(user, area)
-    funnel, withdrawn = _bed_funnel(user, area, day)
+    funnel, withdrawn, counting = _bed_funnel(user, area, day)
     providers = list(
         scope_queryset(user, ProviderAreaStats.objects.filter(area=area))
         .select_related("provider")
@@ -525,6 +534,7 @@ def area_dashboard(user, area: PilotArea, *, today: dt.date, as_of: dt.date | No
         days_left=days_left,
         bed_funnel=funnel,
         beds_withdrawn=withdrawn,
+        beds_counting=counting,
         beds_by_status=None if as_of else _beds_by_status(user, area),
         providers=providers,
         providers_computed_at=max((p.computed_at for p in providers), default=None),

@@ -21,7 +21,8 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext as _
 
 from eldercare.areas.models import Disbursement, PilotArea
-from eldercare.beds.models import ACCEPTED_STATUSES, FamilyCareBed, RetrofitItem
+from eldercare.beds.models import FamilyCareBed, RetrofitItem
+from eldercare.beds.rules import bed_counts_toward_target
 from eldercare.core.errors import DomainError
 from eldercare.core.masking import mask_resident_id
 from eldercare.providers.models import Provider
@@ -34,6 +35,8 @@ from eldercare.recipients.models import (
     Recipient,
 )
 from eldercare.rollups.models import AreaDailySnapshot
+from eldercare.rollups.rules import BAND_FIELDS
+from eldercare.rollups.rules import expected_by as expected_by_rule
 from eldercare.visits.models import HOLDING_STATUSES, Visit, VisitException, VisitStatus
 
 from . import vocabulary as v
@@ -522,11 +525,9 @@ def bed_ledger(scope: Scope) -> Report:
             (design, retrofit, started, finished, acceptance, accepted_on, service_started) = row[8:15]
             (withdrawn_on, withdrawal_reason, item_count, accessibility, smart, cost, item_text) = row[15:22]
             cycle_start, cycle_end, cap = row[22:]
-            counts = bool(
-                status in ACCEPTED_STATUSES
-                and accepted_on
-                and cycle_start
-                and cycle_start <= accepted_on <= min(cycle_end, scope.as_of)
+            # Accepted within the cycle by the as-of day, whatever the status now (withdrawn included).
+            counts = bed_counts_toward_target(
+                {"accepted_on": accepted_on}, cycle_start=cycle_start, cycle_end=cycle_end, as_of=scope.as_of
             )
             code, area_name = labels.get(area_id, ("", ""))
             yield (
@@ -677,7 +678,8 @@ PROGRESS_COLUMNS = [
     C("按进度应达人次", "int", 9),
     C("进度比（%）", "dec", 9),
     C("服务对象数", "int", 9),
-    C("进行中（1–29次）", "int", 9),
+    # Recipients with counted visits but below their batch's threshold (bands 1 to 3 of rollups.rules).
+    C("进行中（已计入、未达1人次）", "int", 9),
     C("进度落后人数", "int", 9),
     C("计入服务次数", "int", 10),
     C("目标床位", "int", 9),
@@ -694,12 +696,8 @@ SUMMED = ("target", "reached", "expected", "recipients", "in_progress", "at_risk
 
 
 def expected_by(target: int, cycle_start: dt.date | None, cycle_end: dt.date | None, day: dt.date) -> int:
-    """What a steady pace would have reached by the end of `day`: the target times the share of the cycle gone."""
-    if not (cycle_start and cycle_end) or day < cycle_start:
-        return 0
-    length = (cycle_end - cycle_start).days + 1
-    elapsed = min((day - cycle_start).days + 1, length)
-    return int((Decimal(target) * elapsed / length).quantize(Decimal("1")))
+    """The pace line's expectation by the end of `day` (rollups.rules.expected_by), in whole person-times."""
+    return int(expected_by_rule(target, cycle_start, cycle_end, day).quantize(Decimal("1")))
 
 
 def progress_report(scope: Scope) -> Report:
@@ -734,7 +732,7 @@ def progress_report(scope: Scope) -> Report:
                 "reached": snap.person_times_reached if snap else 0,
                 "expected": expected_by(area.target_person_times, area.cycle_start, area.cycle_end, scope.as_of),
                 "recipients": snap.recipients if snap else 0,
-                "in_progress": (snap.band_1_9 + snap.band_10_19 + snap.band_20_29) if snap else 0,
+                "in_progress": sum(getattr(snap, band) for band in BAND_FIELDS) if snap else 0,
                 "at_risk": snap.at_risk if snap else 0,
                 "counted": snap.counted_visits if snap else 0,
                 "target_beds": area.target_beds,

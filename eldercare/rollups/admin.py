@@ -18,6 +18,7 @@ from eldercare.core.admin import PilotAreaListFilter
 from eldercare.core.queue import enqueue_after_commit
 
 from .models import AreaDailySnapshot, AreaProgress, BatchProgress, RecipientProgress, RollupRun
+from .rules import person_time_bands
 from .services import last_brought_up_to_date
 
 # Kept in code (the rollups app owns its one admin page). Every word comes translated through the context.
@@ -77,9 +78,15 @@ class FiguresMixin:
     def person_times(self, progress) -> str:
         return _percent(progress.person_times_reached, progress.target_person_times)
 
-    @admin.display(description=_("recipients by counted visits: 1–9 / 10–19 / 20–29"))
+    @admin.display(description=_("recipients in progress, by thirds of the person-time"))
     def bands(self, progress) -> str:
-        return f"{progress.band_1_9} / {progress.band_10_19} / {progress.band_20_29}"
+        # Each row's own batch sets the threshold, so the bands are labelled in the cell: "1–9 visits: 12 / …".
+        batch = progress.batch if isinstance(progress, BatchProgress) else progress.area.batch
+        return " / ".join(
+            f"{band.label}: {getattr(progress, band.field)}"
+            for band in person_time_bands(batch.visits_per_person_time)
+            if not band.is_empty
+        )
 
     @admin.display(description=_("beds accepted / target"), ordering="beds_accepted")
     def beds(self, progress) -> str:
@@ -158,6 +165,7 @@ class AreaProgressAdmin(FiguresMixin, ReadOnlyAdmin):
 @admin.register(BatchProgress)
 class BatchProgressAdmin(FiguresMixin, ReadOnlyAdmin):
     list_display = ["batch", *FIGURE_COLUMNS]
+    list_select_related = ["batch"]
 
 
 @admin.register(AreaDailySnapshot)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RecipientProgress(models.Model):
-    """A recipient's progress in their area's cycle: counted visits toward 30 (1人次)."""
+    """A recipient's progress in their area's cycle: counted visits toward the batch's threshold (1人次)."""
 
     recipient = models.OneToOneField(
         "recipients.Recipient",
@@ -37,7 +37,7 @@ class RecipientProgress(models.Model):
     completed_visits = models.PositiveIntegerField(_("completed visits"), default=0)
     rated_visits = models.PositiveIntegerField(_("visits with a satisfaction rating"), default=0)
     satisfied_visits = models.PositiveIntegerField(_("satisfied or fairly satisfied visits"), default=0)
-    at_risk = models.BooleanField(_("at risk of not reaching 30"), default=False)
+    at_risk = models.BooleanField(_("at risk of not reaching the person-time"), default=False)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
@@ -56,9 +56,11 @@ class ProgressFigures(models.Model):
     person_times_reached = models.PositiveIntegerField(_("person-times reached"), default=0)
     target_person_times = models.PositiveIntegerField(_("target person-times"), default=0)
     band_0 = models.PositiveIntegerField(_("recipients with no counted visit"), default=0)
-    band_1_9 = models.PositiveIntegerField(_("recipients with 1–9 counted visits"), default=0)
-    band_10_19 = models.PositiveIntegerField(_("recipients with 10–19 counted visits"), default=0)
-    band_20_29 = models.PositiveIntegerField(_("recipients with 20–29 counted visits"), default=0)
+    # Thirds of the batch's threshold (rollups.rules.person_time_bands); the column names are those
+    # of a threshold of 30, kept so the API and the stored rows keep their names.
+    band_1_9 = models.PositiveIntegerField(_("recipients in the first third of the person-time"), default=0)
+    band_10_19 = models.PositiveIntegerField(_("recipients in the second third of the person-time"), default=0)
+    band_20_29 = models.PositiveIntegerField(_("recipients in the last third of the person-time"), default=0)
     at_risk = models.PositiveIntegerField(_("recipients at risk"), default=0)
     counted_visits = models.PositiveIntegerField(_("counted visits"), default=0)
     beds_accepted = models.PositiveIntegerField(_("beds accepted in the cycle"), default=0)

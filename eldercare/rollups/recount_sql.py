@@ -4,9 +4,10 @@ Building 220,000 progress rows in Python costs more than counting 6.6 million vi
 database, so the recount stays in SQL: one statement reads the visits, counts distinct counted
 days, finds the N-th (person-time reached) day and its visit, applies the pace model and
 upserts the rows, writing only those whose figures changed. The SQL is portable between
-PostgreSQL and SQLite (3.35+) but for three small expressions chosen by `connection.vendor`.
+PostgreSQL and SQLite (3.35+) but for a few small expressions chosen by `connection.vendor`.
 
-The pace model is the one of `services.pace_at_risk`; `tests/rollups` checks the two agree.
+The pace model ("at risk") is rendered by `rules.pace_at_risk_sql`, beside its Python form
+`rules.pace_at_risk`; `tests/rules/test_pace.py` checks the two agree.
 """
 
 import datetime as dt
@@ -16,6 +17,8 @@ from django.db import connection
 from django.utils import timezone
 
 from eldercare.visits.models import Satisfaction, VisitStatus
+
+from .rules import pace_at_risk_sql
 
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED)
 
@@ -35,20 +38,8 @@ COMPARED_COLUMNS = (
 
 def _vendor_sql() -> dict[str, str]:
     if connection.vendor == "postgresql":
-        return {
-            "days": "({a} - {b})",  # date - date is a whole number of days
-            "greatest": "GREATEST({a}, {b})",
-            "real": "CAST({a} AS DOUBLE PRECISION)",
-            "date_param": "CAST(%(today)s AS DATE)",
-            "distinct": "{a} IS DISTINCT FROM {b}",
-        }
-    return {
-        "days": "CAST(julianday({a}) - julianday({b}) AS INTEGER)",
-        "greatest": "MAX({a}, {b})",
-        "real": "CAST({a} AS REAL)",
-        "date_param": "%(today)s",
-        "distinct": "{a} IS NOT {b}",
-    }
+        return {"date_param": "CAST(%(today)s AS DATE)", "distinct": "{a} IS DISTINCT FROM {b}"}
+    return {"date_param": "%(today)s", "distinct": "{a} IS NOT {b}"}
 
 
 def _in_list(column: str, name: str, ids: Sequence[int]) -> tuple[str, dict]:
@@ -76,12 +67,15 @@ def recount_recipients_sql(
 
     today_sql = sql["date_param"]
     counted = "COALESCE(k.counted, 0)"
-    days_left = sql["days"].format(a="c.cycle_end", b=today_sql) + " + 1"
-    observed = sql["greatest"].format(
-        a="1", b=sql["days"].format(a=today_sql, b="COALESCE(k.first_day, c.cycle_start)") + " + 1"
+    at_risk = pace_at_risk_sql(
+        counted=counted,
+        needed="c.needed",
+        first_counted="k.first_day",
+        cycle_start="c.cycle_start",
+        cycle_end="c.cycle_end",
+        today=today_sql,
+        vendor=connection.vendor,
     )
-    # Same order of operations as services.pace_at_risk: counted + counted / observed × days left.
-    projected = f"{counted} + {sql['real'].format(a=counted)} / {observed} * ({days_left})"
     changed = " OR ".join(
         sql["distinct"].format(a=f"rollups_recipientprogress.{column}", b=f"excluded.{column}")
         for column in COMPARED_COLUMNS
@@ -126,14 +120,7 @@ def recount_recipients_sql(
                 WHERE v.recipient_id = c.recipient_id AND v.is_countable = %(true)s AND v.service_date = k.reached_on
                 ORDER BY v.started_at, v.id LIMIT 1),
                k.last_day, COALESCE(s.completed, 0), COALESCE(s.rated, 0), COALESCE(s.satisfied, 0),
-               CASE
-                   WHEN {counted} >= c.needed THEN FALSE
-                   WHEN c.cycle_start IS NULL OR c.cycle_end IS NULL OR {today_sql} < c.cycle_start THEN FALSE
-                   WHEN {today_sql} > c.cycle_end THEN TRUE
-                   WHEN c.needed - {counted} > {days_left} THEN TRUE
-                   WHEN {projected} < c.needed THEN TRUE
-                   ELSE FALSE
-               END,
+               {at_risk},
                %(now)s
         FROM chosen c
         LEFT JOIN k ON k.recipient_id = c.recipient_id

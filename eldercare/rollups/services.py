@@ -5,11 +5,9 @@ Everything here is set-based: the per-recipient recount is one INSERT … SELECT
 Running a recount twice, or two at once, leaves the same rows; on PostgreSQL recounts of one
 area are serialised by a transaction-scoped advisory lock.
 
-Pace model for "at risk" (documented in docs/rollups.md): a recipient who has not reached the
-person-time is at risk when
-  - fewer cycle days remain than visits still needed (at most one visit a day counts), or
-  - counted + pace × days remaining < needed, where pace = counted visits per day since the
-    first counted visit (or since the cycle start when there is none yet).
+The rules the figures apply live beside their query forms (docs/RULES.md): the person-time
+threshold, its bands and the pace model ("at risk") in rollups.rules, a bed counting toward the
+target in beds.rules. `pace_at_risk` is re-exported here for existing imports.
 """
 
 import datetime as dt
@@ -22,11 +20,14 @@ from django.utils import timezone
 
 from eldercare.areas.models import Batch, Disbursement, FundAllocation, PilotArea
 from eldercare.beds.models import FamilyCareBed
+from eldercare.beds.rules import beds_counting_toward_target_q
 from eldercare.core.queue import enqueue
 from eldercare.recipients.models import Recipient
 
 from .models import AreaDailySnapshot, AreaProgress, BatchProgress, ProgressFigures, RecipientProgress, RollupRun
 from .recount_sql import recount_recipients_sql
+from .rules import BAND_FIELDS, band_q, reached_person_time_q
+from .rules import pace_at_risk as pace_at_risk  # re-exported for existing imports: the rule lives in rules.py
 
 # Recipients recounted per statement in an incremental recount (one array parameter on PostgreSQL).
 RECOUNT_CHUNK = 20000
@@ -53,24 +54,6 @@ def _lock_areas(area_ids: Iterable[int]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_NAMESPACE, area_id])
 
 
-def pace_at_risk(
-    *, counted: int, needed: int, first_counted: dt.date | None, cycle_start, cycle_end, today: dt.date
-) -> bool:
-    if counted >= needed:
-        return False
-    if cycle_start is None or cycle_end is None or today < cycle_start:
-        return False
-    if today > cycle_end:
-        return True
-    days_left = (cycle_end - today).days + 1
-    still_needed = needed - counted
-    if still_needed > days_left:
-        return True
-    observed_from = first_counted or cycle_start
-    observed_days = max(1, (today - observed_from).days + 1)
-    return counted + counted / observed_days * days_left < needed
-
-
 def _grouped(queryset, area_ids: list[int], **aggregates) -> dict[int, dict]:
     rows = queryset.filter(area_id__in=area_ids).values("area_id").annotate(**aggregates)
     return {row["area_id"]: row for row in rows}
@@ -79,30 +62,21 @@ def _grouped(queryset, area_ids: list[int], **aggregates) -> dict[int, dict]:
 def _areas_figures(areas: list[PilotArea], *, today: dt.date) -> dict[int, dict]:
     """Every figure of these areas, with a few grouped queries whatever the number of areas."""
     area_ids = [area.pk for area in areas]
-    needed = F("area__batch__visits_per_person_time")
-    below = Q(counted_visits__lt=needed)
     progress = _grouped(
         RecipientProgress.objects.all(),
         area_ids,
-        person_times=Count("pk", filter=Q(counted_visits__gte=needed)),
+        person_times=Count("pk", filter=reached_person_time_q()),
         with_visits=Count("pk", filter=Q(counted_visits__gt=0)),
-        band_1_9=Count("pk", filter=Q(counted_visits__gte=1, counted_visits__lte=9) & below),
-        band_10_19=Count("pk", filter=Q(counted_visits__gte=10, counted_visits__lte=19) & below),
-        band_20_29=Count("pk", filter=Q(counted_visits__gte=20, counted_visits__lte=29) & below),
+        # Thirds of each batch's threshold (1–9, 10–19, 20–29 with 30).
+        **{field: Count("pk", filter=band_q(field)) for field in BAND_FIELDS},
         at_risk=Count("pk", filter=Q(at_risk=True)),
         counted=Sum("counted_visits"),
         rated=Sum("rated_visits"),
         satisfied=Sum("satisfied_visits"),
     )
     recipients = _grouped(Recipient.objects.all(), area_ids, n=Count("pk"))
-    # A bed counts when accepted within its area's cycle (and, as of a day, by that day).
-    beds = _grouped(
-        FamilyCareBed.objects.filter(
-            accepted_on__gte=F("area__cycle_start"), accepted_on__lte=F("area__cycle_end")
-        ).filter(accepted_on__lte=today),
-        area_ids,
-        n=Count("pk"),
-    )
+    # A bed counts when accepted within its area's cycle by today, whatever happened after (beds.rules).
+    beds = _grouped(FamilyCareBed.objects.filter(beds_counting_toward_target_q(today)), area_ids, n=Count("pk"))
     allocated = _grouped(FundAllocation.objects.all(), area_ids, total=Sum("amount"))
     disbursed = _grouped(Disbursement.objects.filter(paid_on__lte=today), area_ids, total=Sum("amount"))
     figures = {}
@@ -114,9 +88,7 @@ def _areas_figures(areas: list[PilotArea], *, today: dt.date) -> dict[int, dict]
             "person_times_reached": totals.get("person_times", 0),
             "target_person_times": area.target_person_times,
             "band_0": count - totals.get("with_visits", 0),
-            "band_1_9": totals.get("band_1_9", 0),
-            "band_10_19": totals.get("band_10_19", 0),
-            "band_20_29": totals.get("band_20_29", 0),
+            **{field: totals.get(field, 0) for field in BAND_FIELDS},
             "at_risk": totals.get("at_risk", 0),
             "counted_visits": totals.get("counted") or 0,
             "beds_accepted": beds.get(area.pk, {}).get("n", 0),
