@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -75,9 +76,12 @@ def celery_publishing_to(broker: str, *, result_backend: str | None = None):
 class WorkerProcess:
     """A `celery worker` process on the test database, with the test process publishing to it."""
 
-    def __init__(self, broker: str, concurrency: int = 2):
+    def __init__(self, broker: str, concurrency: int = 2, *, beat: bool = False, env: dict | None = None):
         self.broker = broker
         self.concurrency = concurrency
+        # With beat, the worker also runs the periodic schedule (the recount queue's tick among it).
+        self.beat = beat
+        self.extra_env = env or {}
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         self.process: subprocess.Popen | None = None
 
@@ -92,6 +96,7 @@ class WorkerProcess:
             "CELERY_BROKER_URL": self.broker,
             "CELERY_RESULT_BACKEND": self.broker,
             "LOG_LEVEL": "WARNING",
+            **self.extra_env,
         }
 
     def start(self) -> "WorkerProcess":
@@ -113,6 +118,7 @@ class WorkerProcess:
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel=WARNING",
+                *(["-B", f"--schedule={tempfile.mkdtemp(prefix='celerybeat-')}/schedule"] if self.beat else []),
             ],
             cwd=ROOT,
             env=self.environment(),
@@ -156,3 +162,32 @@ def wait_until(predicate, *, timeout: float = 60, interval: float = 0.2, what: s
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class PrivateRedis:
+    """A `redis-server` of the test's own on a free port, to stop and start under a running worker."""
+
+    def __init__(self):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "PrivateRedis":
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until(lambda: redis_is_up(self.url), timeout=20, what="the private redis-server")
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
