@@ -427,7 +427,7 @@ def _bed_funnel(user, area: PilotArea, day: dt.date) -> tuple[list[dict], int, i
         counting=Count("pk", filter=beds_counting_toward_target_q(day)),
         **{name: Count("pk", filter=Q(**{f"{name}__lte": day})) for _label, name in BED_STAGES},
     )
-    funnel = [{"label": str(label), "value": counts[name]} for label, name in BED_STAGES]
+    funnel = [{"stage": name, "label": str(label), "value": counts[name]} for label, name in BED_STAGES]
     return funnel, counts["withdrawn"], counts["counting"]
 
 
