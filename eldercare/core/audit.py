@@ -22,6 +22,8 @@ AUDITED_MODELS = frozenset(
         "beds.retrofititem",
         "recipients.recipient",
         "recipients.capabilityassessment",
+        "areas.batch",
+        "areas.pilotarea",
         "areas.fundallocation",
         "areas.disbursement",
         "accounts.roleassignment",
