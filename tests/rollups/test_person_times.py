@@ -160,18 +160,25 @@ def test_the_pace_model_flags_recipients_who_will_not_reach_30(counted, first_co
     )
 
 
-def test_with_the_broker_down_visits_are_saved_and_a_reconcile_catches_up(
-    recipient, log_visits_on_days, settings, caplog
+def test_with_the_broker_down_visits_are_saved_and_the_recount_queue_catches_up(
+    recipient, log_visits_on_days, caplog, monkeypatch
 ):
+    from eldercare.core.models import RecountRequest
+    from eldercare.rollups.queue import drain_recount_queue
     from tests.services import celery_publishing_to
 
+    # The publishing back-off is per process: start without one and leave none behind for later tests.
+    monkeypatch.setattr("eldercare.core.queue._skip_publishing_until", 0.0)
     with celery_publishing_to("redis://127.0.0.1:1/0"):  # nothing listens on port 1
         visits = log_visits_on_days(3)
     assert len(visits) == 3
-    assert caplog.text.count("could not be queued") == 3
+    # The first failed publish starts the back-off: the next requests neither try nor wait again.
+    assert caplog.text.count("could not be queued") == 1
     assert not RecipientProgress.objects.filter(recipient=recipient).exists()
-    recompute_all()
+    assert RecountRequest.objects.filter(recipient_id=recipient.pk).exists()  # the work is kept, not lost
+    drain_recount_queue()
     assert progress_of(recipient).counted_visits == 3
+    assert not RecountRequest.objects.exists()
     call_command("verify_rollups")
 
 
