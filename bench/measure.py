@@ -22,13 +22,14 @@ from django.utils import timezone
 
 from bench.figures import Figure, QueryProfile, median, percentile, stopwatch, unavailable
 from bench.generate import SLOTS, VISIT_COLUMNS, VISIT_DATETIMES, WorldSize, _Clock
+from bench.import_bombs import measure_import_bombs
 from bench.loading import RowWriter, next_ids, reset_sequences
 from eldercare.areas.models import PilotArea
 from eldercare.providers.models import Caregiver, Provider
 from eldercare.recipients.models import Recipient
 from eldercare.rollups import services as rollups
 from eldercare.rollups.verification import verify_all
-from eldercare.visits.models import ServiceCategory, Visit
+from eldercare.visits.models import Satisfaction, ServiceCategory, Visit, VisitStatus
 from eldercare.visits.verification import verify_visits
 
 GROUP_BY_FLOOR = (
@@ -179,11 +180,11 @@ def _day_rows(context: BenchContext, recipients: list, *, first_id: int) -> list
                 str(longitude),
                 str(latitude),
                 str(longitude),
-                "satisfied",
+                Satisfaction.SATISFIED.value,
                 "",
                 "",
                 "",
-                "completed",
+                VisitStatus.COMPLETED.value,
                 "",
                 None,
                 False,
@@ -298,7 +299,7 @@ def api_payloads(context: BenchContext, count: int) -> list[tuple[Provider, list
                     "ended_at": (started + dt.timedelta(minutes=rng.randint(45, 60))).isoformat(),
                     "checkin_latitude": str(latitude),
                     "checkin_longitude": str(longitude),
-                    "satisfaction": "satisfied",
+                    "satisfaction": Satisfaction.SATISFIED.value,
                 }
             )
         if payload:
@@ -607,6 +608,7 @@ def measure_exports(context: BenchContext) -> list[Figure]:
 
 
 MEASUREMENTS = (
+    measure_import_bombs,
     measure_full_recompute,
     measure_incremental,
     measure_recount_queue_drain,

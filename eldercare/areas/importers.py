@@ -5,16 +5,14 @@ Reading only turns cells into text keyed by column; every check on the values li
 with the same messages.
 """
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from django.utils.translation import gettext_lazy as _
 
 from eldercare.core.errors import DomainError
+from eldercare.core.spreadsheets import read_table
 
 # Canonical column → accepted headers (compared after stripping spaces and lower-casing).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -100,49 +98,10 @@ def _rows_from_table(table, *, first_line: int = 1) -> list[PilotAreaRow]:
     return rows
 
 
-def read_csv(stream: BinaryIO) -> list[PilotAreaRow]:
-    """Read a UTF-8 CSV (with or without a byte-order mark, as Excel writes it)."""
-    try:
-        text = stream.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(
-            _("The CSV file is not UTF-8 text; save it from the spreadsheet as “CSV UTF-8”."),
-            code="import_encoding",
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    # reader.line_num is the physical line the row ended on, which is what a clerk sees in an editor.
-    return _rows_from_table((reader.line_num, cells) for cells in reader)
-
-
-def read_xlsx(stream: BinaryIO) -> list[PilotAreaRow]:
-    """Read the first worksheet of an XLSX workbook; line numbers are the sheet's row numbers."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types (zipfile, KeyError, InvalidFileException) for a bad file
-        raise DomainError(_("The file is not a readable XLSX workbook."), code="import_unreadable") from None
-    try:
-        sheet = workbook.worksheets[0]
-        return _rows_from_table(enumerate(sheet.iter_rows(values_only=True), start=1))
-    finally:
-        workbook.close()
+# A batch has some dozens of pilot areas; a list of a thousand rows is not one.
+MAX_AREA_ROWS = 1000
 
 
 def read_pilot_area_rows(path: str | Path) -> list[PilotAreaRow]:
-    """Read a .csv or .xlsx file of pilot areas into rows, choosing the reader by the file's extension."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise DomainError(
-            _("Give a .csv or .xlsx file, not %(suffix)s.") % {"suffix": suffix or path.name},
-            code="import_file_type",
-        )
-    try:
-        with path.open("rb") as stream:
-            return read_csv(stream) if suffix == ".csv" else read_xlsx(stream)
-    except OSError as error:
-        raise DomainError(
-            _("Cannot open %(path)s: %(error)s") % {"path": path, "error": error.strerror or error},
-            code="import_unreadable",
-        ) from None
+    """Read a .csv or .xlsx file of pilot areas into rows, within the limits of `core.spreadsheets`."""
+    return _rows_from_table(read_table(path, max_rows=MAX_AREA_ROWS))
