@@ -12,6 +12,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+import eldercare
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -83,6 +85,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                # ELDERCARE_VERSION, shown in the admin footer (templates/admin/base_site.html).
+                "project.context_processors.version",
             ],
         },
     },
@@ -211,7 +215,8 @@ SPECTACULAR_SETTINGS = {
         "exceptions and progress. Authenticate with `Authorization: Token ...` (POST /api/v1/auth/token/) "
         "or a browser session. Errors are in Chinese by default; send `Accept-Language: en` for English."
     ),
-    "VERSION": "1.0.0",
+    # The application's one version (pyproject.toml), also in the admin footer and /health/.
+    "VERSION": eldercare.__version__,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
