@@ -17,6 +17,9 @@ slots that cannot overlap, so every exception below is made on purpose:
   - 1 % of recipients first assessed a few weeks into their visits, and 0.5 % reassessed as
     only partially disabled mid-cycle (not eligible those days).
 One day of the cycle (`bench_day`) is left without visits: the incremental measurement adds it.
+Codes (levels, categories, statuses) come from the domain's choices and the lengths, distances,
+delays and the person-time threshold from the batch, so the world follows the settings it runs
+under; at the 2023 batch's settings the figures above hold.
 
 Rows are written per area with PostgreSQL COPY (`bench.loading`); exceptions and countability
 are then established set-based (`bench.verification`).
@@ -35,7 +38,7 @@ from django.utils import timezone
 
 from bench.loading import RowWriter, bulk_load_mode, next_ids, reset_sequences, write_history
 from eldercare.areas.models import Batch, Disbursement, FundAllocation, FundUse, PilotArea
-from eldercare.beds.models import RetrofitCatalogItem
+from eldercare.beds.models import BedStatus, RetrofitCatalogItem, WithdrawalReason
 from eldercare.core.demo import (
     COMMUNITIES,
     ELDER_GIVEN,
@@ -47,7 +50,8 @@ from eldercare.core.demo import (
     organisation_code_check_char,
 )
 from eldercare.core.validators import credit_code_check_char, resident_id_check_char
-from eldercare.visits.models import ServiceCategory, ServiceItem
+from eldercare.recipients.models import DISABLED_LEVELS, MINIMUM_AGE, CapabilityLevel, EconomicCategory
+from eldercare.visits.models import Satisfaction, ServiceCategory, ServiceItem, VisitStatus
 
 DEFAULT_SEED = 2023
 FULL_RECIPIENTS = 220_000
@@ -61,28 +65,61 @@ METRES_PER_DEGREE = 111_000
 CENT = Decimal("0.01")
 OFFSET = "+08:00"  # Asia/Shanghai has had no daylight saving time since 1991
 
-LEVELS = (("intact", 1), ("mild", 3), ("moderate", 5), ("severe", 60), ("complete", 31))
+# Codes are written as plain strings (`.value`): COPY and the row tuples take text, not enum members.
+LEVELS = (
+    (CapabilityLevel.INTACT.value, 1),
+    (CapabilityLevel.MILD.value, 3),
+    (CapabilityLevel.MODERATE.value, 5),
+    (CapabilityLevel.SEVERE.value, 60),
+    (CapabilityLevel.COMPLETE.value, 31),
+)
 ECONOMIC = (
-    ("extremely_poor", 15),
-    ("minimum_allowance", 45),
-    ("near_minimum", 24),
-    ("expense_hardship", 15),
-    ("none", 1),
+    (EconomicCategory.EXTREMELY_POOR.value, 15),
+    (EconomicCategory.MINIMUM_ALLOWANCE.value, 45),
+    (EconomicCategory.NEAR_MINIMUM.value, 24),
+    (EconomicCategory.EXPENSE_HARDSHIP.value, 15),
+    (EconomicCategory.NONE.value, 1),
 )
-DISABLED = frozenset({"severe", "complete"})
+DISABLED = frozenset(level.value for level in DISABLED_LEVELS)  # 失能: visits are for them
+NO_DIFFICULTY = EconomicCategory.NONE.value
+INTACT = CapabilityLevel.INTACT.value  # no disability: no bed
 BED_STATES = (
-    ("applied", 4),
-    ("assessed", 4),
-    ("retrofitting", 8),
-    ("awaiting_acceptance", 6),
-    ("accepted", 20),
-    ("in_service", 52),
-    ("withdrawn", 6),
+    (BedStatus.APPLIED.value, 4),
+    (BedStatus.ASSESSED.value, 4),
+    (BedStatus.RETROFITTING.value, 8),
+    (BedStatus.AWAITING_ACCEPTANCE.value, 6),
+    (BedStatus.ACCEPTED.value, 20),
+    (BedStatus.IN_SERVICE.value, 52),
+    (BedStatus.WITHDRAWN.value, 6),
 )
-BED_ORDER = ("applied", "assessed", "retrofitting", "awaiting_acceptance", "accepted", "in_service")
+BED_ORDER = tuple(
+    status.value
+    for status in (
+        BedStatus.APPLIED,
+        BedStatus.ASSESSED,
+        BedStatus.RETROFITTING,
+        BedStatus.AWAITING_ACCEPTANCE,
+        BedStatus.ACCEPTED,
+        BedStatus.IN_SERVICE,
+    )
+)
 BED_GAPS = ((5, 25), (3, 20), (5, 30), (3, 20), (1, 10))
+WITHDRAWAL_REASONS = tuple(
+    reason.value
+    for reason in (
+        WithdrawalReason.DIED,
+        WithdrawalReason.MOVED,
+        WithdrawalReason.DECLINED,
+        WithdrawalReason.DECLINED,
+        WithdrawalReason.INELIGIBLE,
+    )
+)
 ROOMS = ("bedroom", "bathroom", "kitchen", "living_room", "entrance", "whole_home")
-SATISFACTION = ("satisfied",) * 88 + ("fairly_satisfied",) * 9 + ("dissatisfied",) * 3
+SATISFACTION = (
+    (Satisfaction.SATISFIED.value,) * 88
+    + (Satisfaction.FAIRLY_SATISFIED.value,) * 9
+    + (Satisfaction.DISSATISFIED.value,) * 3
+)
 CATEGORY_WEIGHTS = (35, 20, 15, 15, 8, 7)
 
 
@@ -173,6 +210,37 @@ class GenerationReport:
         return self.rows.get(TABLES["visit"], 0)
 
 
+@dataclass(frozen=True)
+class _Limits:
+    """Where the generated visits fall against the batch's settings (minutes, metres, days).
+
+    Exceptions are made on purpose just outside a limit, ordinary visits inside it; with the 2023
+    batch (30 visits to a person-time, 30 min to 8 h, 500 m, 7 days) these are the ranges in the
+    module docstring.
+    """
+
+    needed: int
+    too_short: tuple[int, int]
+    brief: tuple[int, int]  # long enough, but shorter than most
+    ordinary: tuple[int, int]
+    too_long: tuple[int, int]
+    far: tuple[float, float]
+    late_days: tuple[int, int]
+
+    @classmethod
+    def of(cls, batch: Batch) -> "_Limits":
+        shortest, longest = batch.min_visit_minutes, batch.max_visit_hours * 60
+        return cls(
+            needed=batch.visits_per_person_time,
+            too_short=(max(1, shortest // 3), max(1, shortest - 5)),
+            brief=(shortest, shortest + 14),
+            ordinary=(shortest + 15, max(shortest + 15, 120)),
+            too_long=(longest + 20, longest + 120),
+            far=(batch.checkin_radius_m + 100, batch.checkin_radius_m + 1500),
+            late_days=(batch.late_entry_days + 1, batch.late_entry_days + 13),
+        )
+
+
 class _Clock:
     """Day numbers (ordinals) and minutes to the text PostgreSQL takes, cached: formatting is the hot path."""
 
@@ -260,6 +328,7 @@ class WorldGenerator:
         )
         if not self.areas or not self.catalogue or not self.categories:
             raise RuntimeError("Load the reference data first: manage.py load_reference_data")
+        self.limits = _Limits.of(self.areas[0].batch)  # every area is of the latest batch
         self.bench_day = choose_bench_day(self.areas)
 
     def take(self, key: str) -> int:
@@ -362,7 +431,7 @@ class WorldGenerator:
         for number in range(context.recipients):
             pk = self.take("recipient")
             sex = "M" if rng.random() < 0.45 else "F"
-            birth = cycle_start - dt.timedelta(days=int(rng.triangular(60.2, 100, 79) * 365.25))
+            birth = cycle_start - dt.timedelta(days=int(rng.triangular(MINIMUM_AGE + 0.2, 100, 79) * 365.25))
             while True:
                 sequence = rng.randrange(500) * 2 + (1 if sex == "M" else 0)
                 first17 = f"{division}{birth:%Y%m%d}{sequence:03d}"
@@ -380,7 +449,8 @@ class WorldGenerator:
             history = [(first_on, level)]
             reassessed = rng.random()
             if level in DISABLED and reassessed < 0.10:
-                worse = "complete" if reassessed < 0.095 else "moderate"  # a few improve after rehabilitation
+                # A few improve after rehabilitation, to partially disabled (部分失能).
+                worse = CapabilityLevel.COMPLETE.value if reassessed < 0.095 else CapabilityLevel.MODERATE.value
                 history.append((start + rng.randint(60, 240), worse))
             for assessed_on, assessed_level in history:
                 assessments.append(
@@ -396,8 +466,8 @@ class WorldGenerator:
                         "复评" + BENCH_MARK if assessed_on != first_on else "",
                     )
                 )
-            # 2. Visits for the eligible (失能 with economic difficulty); most reach 30.
-            if economic != "none" and level in DISABLED and rng.random() < 0.96:
+            # 2. Visits for the eligible (失能 with economic difficulty); most reach the person-time.
+            if economic != NO_DIFFICULTY and level in DISABLED and rng.random() < 0.96:
                 person.provider = context.home_providers[rng.randrange(len(context.home_providers))]
                 person.categories = tuple(
                     rng.choices(self.categories, weights=self.category_weights, k=rng.randint(1, 3))
@@ -408,12 +478,12 @@ class WorldGenerator:
                 person.days = self.visit_days(rng, first_visit, last)
                 if late_assessment:
                     self.made["not_eligible_recipients"] += 1
-                if len(history) > 1 and history[-1][1] == "moderate":
+                if len(history) > 1 and history[-1][1] == CapabilityLevel.MODERATE.value:
                     self.made["reassessed_partial_recipients"] += 1
             # 3. A family care bed for some of those with any disability.
             # Spread the area's beds over its recipients (about 98 % of whom qualify for one).
             bed_chance = beds_left / max(1.0, (context.recipients - number) * 0.97)
-            if beds_left and economic != "none" and level != "intact" and rng.random() < bed_chance:
+            if beds_left and economic != NO_DIFFICULTY and level != INTACT and rng.random() < bed_chance:
                 beds_left -= 1
                 self.bed(context, pk, max(start, first_on), beds, items)
             recipients.append(
@@ -445,12 +515,13 @@ class WorldGenerator:
         return people
 
     def visit_days(self, rng: random.Random, first: int, last: int) -> list[int]:
-        """The days a recipient is visited: 74 % reach 30 or more, 22 % are in progress, 4 % none yet."""
+        """The days a recipient is visited: 74 % reach the person-time, 22 % are in progress, 4 % none yet."""
+        needed = self.limits.needed
         draw = rng.random()
         if draw < 0.74:
-            planned = rng.randint(30, 54)
+            planned = rng.randint(needed, needed + 24)
         elif draw < 0.96:
-            planned = rng.randint(3, 29)
+            planned = rng.randint(min(3, needed - 1), needed - 1)
         else:
             return []
         span = last - first + 1
@@ -465,7 +536,7 @@ class WorldGenerator:
     def bed(self, context: _Area, recipient: int, earliest: int, beds: list, items: list) -> None:
         rng = context.rng
         status = _pick(rng, self.bed_states)
-        withdrawn = status == "withdrawn"
+        withdrawn = status == BedStatus.WITHDRAWN.value
         reached = rng.randrange(len(BED_ORDER)) if withdrawn else BED_ORDER.index(status)
         applied = earliest + rng.randint(0, 120)
         dates: list[int | None] = [None] * 5
@@ -483,8 +554,9 @@ class WorldGenerator:
         pk = self.take("bed")
         withdrawn_on = withdrawal = note = None
         if withdrawn and day + 5 <= context.last:
-            status, withdrawn_on = "withdrawn", text(day + rng.randint(5, 30) if day + 30 <= context.last else day)
-            withdrawal = rng.choice(("died", "moved", "declined", "declined", "ineligible"))
+            status = BedStatus.WITHDRAWN.value
+            withdrawn_on = text(day + rng.randint(5, 30) if day + 30 <= context.last else day)
+            withdrawal = rng.choice(WITHDRAWAL_REASONS)
         stamp = self.clock.at(applied, 600)
         beds.append(
             (
@@ -575,6 +647,8 @@ class WorldGenerator:
         bookings: dict[tuple[int, int], int] = {}
         items_by_category = self.items_by_category
         salt = (self.seed * 0x9E3779B97F4A7C15) & (2**128 - 1)
+        limits = self.limits
+        completed, voided_status = VisitStatus.COMPLETED.value, VisitStatus.VOIDED.value
         for person in people:
             if not person.days:
                 continue
@@ -594,23 +668,23 @@ class WorldGenerator:
                 start = SLOTS[(booked // size) % len(SLOTS)] + randint(0, 20)
                 draw = random_()
                 if draw < 0.03:
-                    minutes = randint(10, 25)
+                    minutes = randint(*limits.too_short)
                     made["too_short"] += 1
                 elif draw < 0.031:
-                    minutes = randint(500, 600)
+                    minutes = randint(*limits.too_long)
                     made["too_long"] += 1
                 elif draw < 0.08:
-                    minutes = randint(30, 44)
+                    minutes = randint(*limits.brief)
                 else:
-                    minutes = randint(45, 120)
+                    minutes = randint(*limits.ordinary)
                 end = start + minutes
                 if random_() < 0.01:
-                    latitude, longitude = _near(rng, home, rng.uniform(600, 2000), exactly=True)
+                    latitude, longitude = _near(rng, home, rng.uniform(*limits.far), exactly=True)
                     made["far_checkin"] += 1
                 else:
                     latitude, longitude = person.near[randint(0, 2)]
                 if random_() < 0.005:
-                    entered = end + randint(8, 20) * 1440 + randint(0, 600)
+                    entered = end + randint(*limits.late_days) * 1440 + randint(0, 600)
                     made["late_entry"] += 1
                 else:
                     entered = end + randint(1, 30)
@@ -644,7 +718,7 @@ class WorldGenerator:
                     "",
                     "",
                     "",
-                    "voided" if voided else "completed",
+                    voided_status if voided else completed,
                     "重复录入" + BENCH_MARK if voided else "",
                     at(day, end + randint(120, 2880)) if voided else None,
                     not voided,
@@ -746,6 +820,7 @@ def check_world() -> dict:
     from django.db.models.functions import TruncDate
 
     from eldercare.beds.models import FamilyCareBed
+    from eldercare.beds.rules import beds_counting_toward_target_q
     from eldercare.visits.models import Visit
 
     visits = Visit.objects.aggregate(
@@ -760,9 +835,9 @@ def check_world() -> dict:
     )
     beds = FamilyCareBed.objects.aggregate(
         bed_area_is_not_the_recipients=Count("pk", filter=~Q(area=F("recipient__area"))),
+        # Every accepted bed of the world counts toward its area's target (beds.rules, whatever the day).
         bed_accepted_outside_the_cycle=Count(
-            "pk",
-            filter=Q(accepted_on__lt=F("area__cycle_start")) | Q(accepted_on__gt=F("area__cycle_end")),
+            "pk", filter=Q(accepted_on__isnull=False) & ~beds_counting_toward_target_q(None)
         ),
     )
     return {**visits, **beds}

@@ -9,6 +9,10 @@ over the sample changes nothing. Elsewhere (SQLite, tiny worlds) `verify_visits`
 
 A reviewer's hand is simulated too: three warnings in five are accepted with a reason code
 (so those visits count), the rest stay open.
+
+Codes (statuses, levels, the category of no economic difficulty) and the minimum age are bound
+as parameters from the domain modules, never written into the SQL, so the statements follow
+the app's definitions; the batch's thresholds are read from its table.
 """
 
 import datetime as dt
@@ -22,11 +26,18 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from bench.loading import is_postgresql
-from eldercare.recipients.models import CapabilityLevel
+from eldercare.recipients.models import (
+    DISABLED_LEVELS,
+    MINIMUM_AGE,
+    PARTIALLY_DISABLED_LEVELS,
+    CapabilityLevel,
+    EconomicCategory,
+)
 from eldercare.visits.models import (
     EXCEPTION_SEVERITY,
     HOLDING_STATUSES,
     ExceptionStatus,
+    ExceptionType,
     ReviewReasonCode,
     Severity,
     Visit,
@@ -40,6 +51,15 @@ ACCEPTED_RESIDUES = (0, 1, 2)
 ACCEPTED_MODULUS = 5
 # Visits per verify_visits call in the sample check (see check_against_verify_visits).
 SAMPLE_CALL = 50
+# The codes and the age the statements below compare with, bound as parameters.
+CODES = {
+    "completed": VisitStatus.COMPLETED.value,
+    "open": ExceptionStatus.OPEN.value,
+    "no_difficulty": EconomicCategory.NONE.value,
+    "minimum_age": MINIMUM_AGE,
+    "overlap_type": ExceptionType.CAREGIVER_OVERLAP.value,
+    **{f"type_{kind.value}": kind.value for kind in ExceptionType},
+}
 
 
 def _templates() -> dict[str, str]:
@@ -88,7 +108,7 @@ facts AS (
     JOIN areas_batch rb ON rb.id = ra.batch_id
     LEFT JOIN assessment s ON s.recipient_id = v.recipient_id AND s.assessed_on <= v.service_date
          AND (s.replaced_on IS NULL OR s.replaced_on > v.service_date)
-    WHERE v.status = 'completed'
+    WHERE v.status = %(completed)s
 ),
 candidates AS (
     SELECT * FROM facts
@@ -99,8 +119,8 @@ candidates AS (
        OR facts.distance > facts.checkin_radius_m
        OR facts.entered_after > facts.late_entry_days * 86400
        -- a day's margin: the exact birthday rule is applied below
-       OR facts.service_date <= facts.birth_date + INTERVAL '60 years 1 day'
-       OR facts.economic_category = 'none' OR facts.level IS NULL
+       OR facts.service_date <= facts.birth_date + make_interval(years => %(minimum_age)s, days => 1)
+       OR facts.economic_category = %(no_difficulty)s OR facts.level IS NULL
        OR NOT (facts.level = ANY(%(disabled)s::text[]) OR (facts.partial_ok AND facts.level = ANY(%(partial)s::text[])))
 ),
 levels(code, label) AS (SELECT * FROM unnest(%(level_codes)s::text[], %(level_labels)s::text[])),
@@ -110,35 +130,35 @@ found AS (
         CASE WHEN EXTRACT(YEAR FROM c.service_date) - EXTRACT(YEAR FROM c.birth_date)
                   - CASE WHEN (EXTRACT(MONTH FROM c.service_date), EXTRACT(DAY FROM c.service_date))
                               < (EXTRACT(MONTH FROM c.birth_date), EXTRACT(DAY FROM c.birth_date))
-                         THEN 1 ELSE 0 END < 60
+                         THEN 1 ELSE 0 END < %(minimum_age)s
              THEN %(young)s END,
-        CASE WHEN c.economic_category = 'none' THEN %(poor)s END,
+        CASE WHEN c.economic_category = %(no_difficulty)s THEN %(poor)s END,
         CASE WHEN c.level IS NULL THEN %(unassessed)s
              WHEN NOT (c.level = ANY(%(disabled)s::text[]) OR (c.partial_ok AND c.level = ANY(%(partial)s::text[])))
              THEN replace(replace(%(assessed)s, '%%(level)s', (SELECT label FROM levels WHERE code = c.level)),
                           '%%(day)s', c.assessed_on::text)
         END) AS text) AS reasons
     CROSS JOIN LATERAL (VALUES
-        ('future_start', c.started_at > %(now)s, ''),
-        ('outside_cycle',
+        (%(type_future_start)s, c.started_at > %(now)s, ''),
+        (%(type_outside_cycle)s,
          NOT (c.cycle_start IS NOT NULL AND c.cycle_end IS NOT NULL
               AND c.service_date BETWEEN c.cycle_start AND c.cycle_end),
          COALESCE(c.cycle_start::text, '—') || ' ~ ' || COALESCE(c.cycle_end::text, '—')),
-        ('too_short', c.minutes < c.min_visit_minutes,
+        (%(type_too_short)s, c.minutes < c.min_visit_minutes,
          replace(%(too_short)s, '%%(minutes)d', trunc(c.minutes)::bigint::text)),
-        ('too_long', c.minutes > c.max_visit_hours * 60,
+        (%(type_too_long)s, c.minutes > c.max_visit_hours * 60,
          replace(%(too_short)s, '%%(minutes)d', trunc(c.minutes)::bigint::text)),
-        ('far_checkin', c.distance IS NOT NULL AND c.distance > c.checkin_radius_m,
+        (%(type_far_checkin)s, c.distance IS NOT NULL AND c.distance > c.checkin_radius_m,
          replace(%(far)s, '%%(metres)d', round(c.distance)::bigint::text)),
-        ('late_entry', c.entered_after > c.late_entry_days * 86400,
+        (%(type_late_entry)s, c.entered_after > c.late_entry_days * 86400,
          replace(%(late)s, '%%(days)d', floor(c.entered_after / 86400)::bigint::text)),
-        ('not_eligible', reasons.text <> '', reasons.text)
+        (%(type_not_eligible)s, reasons.text <> '', reasons.text)
     ) AS f(type, hit, detail)
     WHERE f.hit
 )
 INSERT INTO visits_visitexception
     (created_at, updated_at, visit_id, type, severity, status, detail, area_id, provider_id, resolution_note)
-SELECT %(now)s, %(now)s, found.id, found.type, sev.severity, 'open', left(found.detail, 255),
+SELECT %(now)s, %(now)s, found.id, found.type, sev.severity, %(open)s, left(found.detail, 255),
        found.area_id, found.provider_id, ''
 FROM found JOIN unnest(%(types)s::text[], %(severities)s::text[]) AS sev(type, severity) ON sev.type = found.type
 """
@@ -153,12 +173,12 @@ SELECT id FROM (
     SELECT id, started_at,
            MAX(ended_at) OVER (PARTITION BY caregiver_id ORDER BY started_at, id
                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end
-    FROM visits_visit WHERE status = 'completed'
+    FROM visits_visit WHERE status = %(completed)s
 ) ordered
 WHERE earlier_end > started_at
 """
 PARTNERS_JOIN = """
-    JOIN visits_visit b ON b.caregiver_id = a.caregiver_id AND b.id <> a.id AND b.status = 'completed'
+    JOIN visits_visit b ON b.caregiver_id = a.caregiver_id AND b.id <> a.id AND b.status = %(completed)s
          AND b.started_at < a.ended_at AND b.ended_at > a.started_at AND b.started_at > a.started_at - %(span)s
 """
 OVERLAP_INVOLVED_SQL = f"""
@@ -171,7 +191,7 @@ CROSS JOIN LATERAL (VALUES (a.id), (b.id)) AS x(id)
 OVERLAP_SQL = f"""
 INSERT INTO visits_visitexception
     (created_at, updated_at, visit_id, type, severity, status, detail, area_id, provider_id, resolution_note)
-SELECT %(now)s, %(now)s, id, 'caregiver_overlap', %(severity)s, 'open',
+SELECT %(now)s, %(now)s, id, %(overlap_type)s, %(severity)s, %(open)s,
        left(replace(%(overlap)s, '%%(ids)s',
                     array_to_string(ARRAY(SELECT '#' || x FROM unnest(ids[1:5]) WITH ORDINALITY AS u(x, n) ORDER BY n),
                                     ', ')), 255),
@@ -231,8 +251,9 @@ def _set_based_exceptions(now: dt.datetime) -> None:
         "now": now,
         "level_codes": list(CapabilityLevel.values),
         "level_labels": [str(label) for label in CapabilityLevel.labels],
-        "disabled": ["severe", "complete"],
-        "partial": ["mild", "moderate"],
+        "disabled": sorted(level.value for level in DISABLED_LEVELS),
+        "partial": sorted(level.value for level in PARTIALLY_DISABLED_LEVELS),
+        **CODES,
         "types": types,
         "severities": [str(EXCEPTION_SEVERITY[kind]) for kind in EXCEPTION_SEVERITY],
     }
@@ -243,15 +264,15 @@ def _set_based_exceptions(now: dt.datetime) -> None:
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(f"CREATE INDEX IF NOT EXISTS {TEMPORARY_INDEX} ON visits_visit (caregiver_id, started_at)")
         cursor.execute(FINDINGS_SQL, params)
-        cursor.execute("SELECT MAX(ended_at - started_at) FROM visits_visit WHERE status = 'completed'")
+        cursor.execute("SELECT MAX(ended_at - started_at) FROM visits_visit WHERE status = %(completed)s", CODES)
         span = cursor.fetchone()[0] or dt.timedelta(0)
-        cursor.execute(OVERLAP_FLAGGED_SQL)
+        cursor.execute(OVERLAP_FLAGGED_SQL, CODES)
         cursor.execute("ANALYZE bench_overlap_flagged")
-        cursor.execute(OVERLAP_INVOLVED_SQL, {"span": span})
+        cursor.execute(OVERLAP_INVOLVED_SQL, {**CODES, "span": span})
         cursor.execute("ANALYZE bench_overlap_involved")
         cursor.execute(
             OVERLAP_SQL,
-            {"now": now, "overlap": templates["overlap"], "severity": str(Severity.WARNING), "span": span},
+            {**CODES, "now": now, "overlap": templates["overlap"], "severity": str(Severity.WARNING), "span": span},
         )
         cursor.execute(f"DROP INDEX {TEMPORARY_INDEX}")
 

@@ -1,11 +1,12 @@
 """Writes of the dashboards' own roll-up (ProviderAreaStats); called where area roll-ups are rewritten."""
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from eldercare.areas.models import PilotArea
 from eldercare.rollups.models import RecipientProgress
+from eldercare.rollups.rules import reached_person_time_q
 from eldercare.visits.models import ExceptionStatus, VisitException
 
 from .models import ProviderAreaStats
@@ -35,7 +36,7 @@ def provider_stats_refresh(*, area: PilotArea | None = None, areas: list[PilotAr
         .values("area_id", "recipient__provider_id")
         .annotate(
             recipients=Count("pk"),
-            reached=Count("pk", filter=Q(counted_visits__gte=F("area__batch__visits_per_person_time"))),
+            reached=Count("pk", filter=reached_person_time_q()),  # the batch's threshold (rollups.rules)
             visits=Sum("completed_visits"),
             counted=Sum("counted_visits"),
             rated=Sum("rated_visits"),
