@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from eldercare.core import health
 from eldercare.dashboards import views as dashboard_views
 
 admin.site.site_header = _("Home and Community Basic Elderly Care Service Improvement Action")
@@ -12,6 +13,9 @@ admin.site.site_title = _("eldercare")
 admin.site.index_title = _("Project administration")
 
 urlpatterns = [
+    # Answered by eldercare.core.health.HealthCheckMiddleware first; named here for reverse() and the docs.
+    path("health/", health.health, name="health"),
+    path("health/live/", health.liveness, name="health-live"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before the admin's own login: people land on their dashboard after logging in.
     path("admin/login/", dashboard_views.admin_login),

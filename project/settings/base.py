@@ -13,6 +13,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 import eldercare
+from eldercare.core.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -58,6 +59,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer, redirects included, gets a request id and an access line.
+    "eldercare.core.logging.RequestLogMiddleware",
+    # /health/ and /health/live/ answer here, before host validation and the HTTPS redirect (load balancers).
+    "eldercare.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -233,12 +238,31 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+# --- Logs -------------------------------------------------------------------------------------
+# Everything to stderr: readable lines by default, one JSON object a line with LOG_FORMAT=json (for a
+# log collector). Each line carries the request id; the access line adds user id, path, status and
+# duration, never names, ID numbers or query strings (eldercare.core.logging).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+
+# --- Health (/health/, eldercare.core.health) ----------------------------------------------------
+# name -> check; each returns {"status": "ok" | "not_configured" | "warning" | "failing", ...}.
+HEALTH_CHECKS = {
+    "database": "eldercare.core.health.check_database",
+    "broker": "eldercare.core.health.check_broker",
+    "recount_queue": "eldercare.core.health.check_recount_queue",
+    "nightly_reconcile": "eldercare.rollups.health.check_last_reconcile",
+    "export_disk": "eldercare.core.health.check_export_disk",
 }
+# Failing when the recount queue's oldest entry waited longer (ten beat ticks of 30 s: no worker or no beat).
+HEALTH_RECOUNT_QUEUE_MAX_AGE_SECONDS = float(os.environ.get("HEALTH_RECOUNT_QUEUE_MAX_AGE_SECONDS", "300"))
+# A warning (not a failure: figures stay current through the queue) when the last nightly reconcile
+# finished longer ago than this: it runs at 02:00, so 26 h allows for a long run.
+HEALTH_RECONCILE_STALE_HOURS = float(os.environ.get("HEALTH_RECONCILE_STALE_HOURS", "26"))
+# Failing below this much free space where exports are written (EXPORT_ROOT).
+HEALTH_EXPORT_MIN_FREE_MB = int(os.environ.get("HEALTH_EXPORT_MIN_FREE_MB", "1024"))
+# Connecting to the broker gives up after this long (a probe must answer within the balancer's timeout).
+HEALTH_BROKER_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_BROKER_TIMEOUT_SECONDS", "1"))
 
 # --- Roll-ups and verification ----------------------------------------------------------------
 # The periodic re-check looks at visits this many days back (late entries can overlap them).
