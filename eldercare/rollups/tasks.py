@@ -12,6 +12,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from eldercare.areas.models import PilotArea
+from eldercare.core.queue import enqueue
 
 from . import services
 
@@ -59,8 +60,21 @@ def reconcile_area_task(area_id: int, run_id: int | None = None) -> None:
     then rebuild its roll-ups from its visits."""
     from eldercare.visits.verification import verify_open_window
 
+    from .verification import claim_nightly_deep_sample
+
     area = PilotArea.objects.select_related("batch").get(pk=area_id)
     verify_open_window(area=area)
     services.recompute_area(area)
     if run_id is not None:
         services.reconcile_area_done(run_id)
+        # The last area closes the run; then the night ends with a deep sample, queued once.
+        if claim_nightly_deep_sample(run_id):
+            enqueue(verify_deep_sample_task, run_id)
+
+
+@shared_task(**RETRYING)
+def verify_deep_sample_task(run_id: int | None = None, size: int | None = None) -> dict:
+    """Re-derive a random sample of visits from the raw records (`verify_rollups --deep --sample`); store the result."""
+    from .verification import nightly_deep_sample
+
+    return nightly_deep_sample(run_id=run_id, size=size).as_dict()

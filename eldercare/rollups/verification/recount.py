@@ -1,30 +1,21 @@
-"""An independent recount that proves the roll-ups equal the visits (`manage.py verify_rollups`).
+"""The plain check: an independent recount that proves the roll-ups equal the visits.
 
 It does not read `Visit.is_countable` or any roll-up table to compute: it goes back to visit
-status and open exceptions, so a bug in the incremental path cannot hide itself.
+status and open exceptions, so a bug in the incremental path cannot hide itself. It trusts the
+stored exceptions; the deep check (`deep.py`) does not.
 """
-
-from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from eldercare.areas.models import PilotArea
+from eldercare.core.models import RecountRequest
+from eldercare.recipients.models import Recipient
 from eldercare.visits.models import Visit, VisitStatus
 from eldercare.visits.verification import holding_exception_exists
 
-from .models import AreaProgress, RecipientProgress, RollupRun
-
-
-@dataclass(frozen=True)
-class Difference:
-    area_code: str
-    what: str
-    stored: object
-    recounted: object
-
-    def __str__(self) -> str:
-        return f"{self.area_code} {self.what}: stored {self.stored}, recounted {self.recounted}"
+from ..models import AreaProgress, RecipientProgress, RollupRun
+from .report import Difference, PendingWork, VerificationResult, pending_work
 
 
 def _recount_area(area: PilotArea) -> dict[int, int]:
@@ -37,6 +28,7 @@ def _recount_area(area: PilotArea) -> dict[int, int]:
 
 
 def area_differences(area: PilotArea) -> list[Difference]:
+    """Every difference between the area's stored roll-ups and a recount from its visits."""
     code = area.region.code
     recounted = _recount_area(area)
     stored = dict(RecipientProgress.objects.filter(area=area).values_list("recipient_id", "counted_visits"))
@@ -49,8 +41,12 @@ def area_differences(area: PilotArea) -> list[Difference]:
                     f"recipient {recipient_id} counted visits",
                     stored.get(recipient_id),
                     recounted.get(recipient_id, 0),
+                    recipient_id=recipient_id,
+                    area_id=area.pk,
                 )
             )
+    # Verification writes exceptions and the flag in one transaction: no queued work explains a
+    # flag that disagrees with the visit's own exceptions.
     flagged_wrong = (
         Visit.objects.filter(area=area)
         .filter(
@@ -63,21 +59,45 @@ def area_differences(area: PilotArea) -> list[Difference]:
         differences.append(Difference(code, "visits with a stale countable flag", flagged_wrong, 0))
     needed = area.batch.visits_per_person_time
     person_times = sum(1 for days in recounted.values() if days >= needed)
+    counted = sum(recounted.values())
     progress = AreaProgress.objects.filter(area=area).first()
+    totals = []
     stored_person_times = progress.person_times_reached if progress else None
     if stored_person_times != person_times and (progress or person_times):
-        differences.append(Difference(code, "person-times reached", stored_person_times, person_times))
+        totals.append(("person-times reached", stored_person_times, person_times))
     stored_counted = progress.counted_visits if progress else None
-    if stored_counted != sum(recounted.values()) and (progress or recounted):
-        differences.append(Difference(code, "counted visits", stored_counted, sum(recounted.values())))
+    if stored_counted != counted and (progress or recounted):
+        totals.append(("counted visits", stored_counted, counted))
+    if totals:
+        # The area's totals are re-totalled after any of its recipients is recounted.
+        queued = _area_has_queued_work(area)
+        differences += [Difference(code, what, old, new, area_id=area.pk, queued=queued) for what, old, new in totals]
     return differences
+
+
+def _area_has_queued_work(area: PilotArea) -> bool:
+    recipients = Recipient.objects.filter(area=area).values("pk")
+    return RecountRequest.objects.filter(
+        Q(recipient_id__isnull=True, area_id=area.pk) | Q(recipient_id__in=recipients)
+    ).exists()
+
+
+def verify_recount(*, areas=None) -> VerificationResult:
+    """The plain check over these areas (None: all), recorded as a verification run."""
+    chosen = list(areas if areas is not None else PilotArea.objects.select_related("region", "batch").order_by("pk"))
+    run = RollupRun.objects.create(kind=RollupRun.Kind.VERIFY, started_at=timezone.now(), areas=len(chosen))
+    result = VerificationResult(kind="recount", areas=len(chosen), run_id=run.pk)
+    for area in chosen:
+        differences = area_differences(area)
+        # Read the queue after comparing: work queued by then may explain what was just seen.
+        result.add(differences, pending_work() if differences else PendingWork())
+    run.finished_at = timezone.now()
+    run.differences = result.difference_count
+    run.note = result.summary()
+    run.save(update_fields=["finished_at", "differences", "note"])
+    return result
 
 
 def verify_all(*, areas=None) -> list[Difference]:
-    chosen = list(areas if areas is not None else PilotArea.objects.select_related("region", "batch").order_by("pk"))
-    run = RollupRun.objects.create(kind=RollupRun.Kind.VERIFY, started_at=timezone.now(), areas=len(chosen))
-    differences = [difference for area in chosen for difference in area_differences(area)]
-    run.finished_at = timezone.now()
-    run.differences = len(differences)
-    run.save(update_fields=["finished_at", "differences"])
-    return differences
+    """The differences the plain check finds (the first KEPT_DIFFERENCES), leaving out work still queued."""
+    return list(verify_recount(areas=areas).differences)
