@@ -16,6 +16,7 @@ from django.db import router, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -23,6 +24,7 @@ from eldercare.accounts.scoping import scope_filter, scope_of, scope_queryset
 from eldercare.areas.models import PilotArea, Region
 
 from .errors import DomainError
+from .selectors import recount_queue_status
 
 
 def add_error_to_form(form: forms.BaseForm, error: DomainError | ValidationError, field_map: Mapping | None = None):
@@ -598,6 +600,14 @@ class EldercareAdminSite(admin.AdminSite):
     `django.contrib.admin.site` and `@admin.register` are this site.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Registered here, not at the end of this module: the module is imported while `admin.site`
+        # is being built, and a registration made then would go to an instance that is thrown away.
+        from .models import RecountRequest
+
+        self.register(RecountRequest, RecountRequestAdmin)
+
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, ScopedAdminMixin):
@@ -669,3 +679,42 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- The recount queue: read-only, for watching the roll-ups catch up ------------------------------
+
+
+def recount_queue_summary(status) -> str:
+    """The queue's depth and the age of its oldest row (the same words as `verify_rollups`)."""
+    if not status.depth:
+        return gettext("No recounts pending.")
+    return ngettext(
+        "%(depth)d recount pending, oldest %(age)d s.", "%(depth)d recounts pending, oldest %(age)d s.", status.depth
+    ) % {
+        "depth": status.depth,
+        "age": round(status.oldest_age_seconds or 0),
+    }
+
+
+class RecountRequestAdmin(admin.ModelAdmin):
+    """Pending recounts (待重算): written by the services, deleted by the drain; nobody edits them here."""
+
+    list_display = ["id", "recipient_id", "area_id", "verify_from", "reason", "enqueued_at"]
+    ordering = ["id"]
+    actions = None
+    # The summary line above the list already counts the rows; no second count for the paginator.
+    show_full_result_count = False
+    change_list_template = "admin/core/recountrequest/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"queue_summary": recount_queue_summary(recount_queue_status()), **(extra_context or {})}
+        return super().changelist_view(request, context)
