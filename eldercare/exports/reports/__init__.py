@@ -1,0 +1,69 @@
+"""The reports auditors export, each a header and a stream of typed rows over a scope and an as-of day.
+
+Every ledger reads the domain as it stood at the end of its as-of day (exports.selectors) and
+streams rows from one query (`values_list(...).iterator(chunk_size=...)`), so memory does not
+grow with the number of rows. The progress report reads `rollups.AreaDailySnapshot`: for each
+area the latest snapshot on or before the as-of day.
+
+Column headers and coded values use the fixed export vocabulary (exports.vocabulary). Names of
+areas, providers, caregivers, categories and recipients are read from the current records (a
+later rename shows in a re-run); every fact that is counted or paid for is read as of the day.
+Resident ID numbers are masked by eldercare.core.masking before they are written.
+
+The reports live in this package's modules (a ledger or two each); this module names the builders
+and re-exports what callers import.
+"""
+
+from ..models import ExportKind
+from .base import CHUNK_SIZE, C, Column, Report, Scope
+from .beds import BED_COLUMNS, bed_ledger
+from .progress import (
+    DISBURSEMENT_COLUMNS,
+    PROGRESS_COLUMNS,
+    PROGRESS_PDF_COLUMNS,
+    disbursement_ledger,
+    expected_by,
+    progress_report,
+)
+from .recipients import RECIPIENT_COLUMNS, recipient_ledger, recipient_rows_queryset
+from .visits import EXCEPTION_COLUMNS, VISIT_COLUMNS, exception_ledger, visit_ledger, visit_rows_queryset
+
+BUILDERS = {
+    ExportKind.PROGRESS: progress_report,
+    ExportKind.RECIPIENTS: recipient_ledger,
+    ExportKind.VISITS: visit_ledger,
+    ExportKind.BEDS: bed_ledger,
+    ExportKind.EXCEPTIONS: exception_ledger,
+    ExportKind.DISBURSEMENTS: disbursement_ledger,
+}
+
+
+def build_report(kind: str, scope: Scope) -> Report:
+    return BUILDERS[kind](scope)
+
+
+__all__ = [
+    "BED_COLUMNS",
+    "BUILDERS",
+    "CHUNK_SIZE",
+    "DISBURSEMENT_COLUMNS",
+    "EXCEPTION_COLUMNS",
+    "PROGRESS_COLUMNS",
+    "PROGRESS_PDF_COLUMNS",
+    "RECIPIENT_COLUMNS",
+    "VISIT_COLUMNS",
+    "C",
+    "Column",
+    "Report",
+    "Scope",
+    "bed_ledger",
+    "build_report",
+    "disbursement_ledger",
+    "exception_ledger",
+    "expected_by",
+    "progress_report",
+    "recipient_ledger",
+    "recipient_rows_queryset",
+    "visit_ledger",
+    "visit_rows_queryset",
+]
