@@ -1,0 +1,84 @@
+"""Reads for the fulfillment dashboards: roll-up tables only, never visits.
+
+Each function filters through `scope_queryset`, and runs the same number of queries for 2 areas
+or 50, for 100 recipients or 250,000: the figures come from AreaProgress (today) or
+AreaDailySnapshot (as of a past day), one row per area.
+
+Pace: an area is expected to have reached, by a day, the share of its targets equal to the share
+of its one-year cycle elapsed by the end of that day (rollups.rules.expected_by: a straight line
+from nothing at the cycle start to the target at the cycle end). A figure is "behind" below
+DASHBOARD_BEHIND_RATIO of that expectation and "far behind" below DASHBOARD_FAR_BEHIND_RATIO.
+Nationally and per province the expectation is the sum of the areas' expectations, since cycles
+start on different days. Bands of counted visits are thirds of each batch's person-time
+threshold (rollups.rules.person_time_bands); a bed counts toward the target by beds.rules.
+
+The reads live in `figures` (pace and headlines), `overview` (national and provincial) and `area`
+(one pilot area); this module re-exports them.
+"""
+
+from eldercare.rollups.rules import cycle_elapsed_share
+
+from .area import BED_STAGES, AreaDashboard, AtRiskRecipient, FundLine, area_dashboard
+from .figures import (
+    BAND_LABELS,
+    BAND_SEVERITY,
+    BEHIND,
+    FAR_BEHIND,
+    NO_DATA,
+    ON_TRACK,
+    ONE_DECIMAL,
+    AreaRow,
+    Expectation,
+    Headline,
+    area_row,
+    headlines,
+    pace_band,
+    satisfaction_band,
+    worst_band,
+)
+from .overview import (
+    Overview,
+    ProvinceGroup,
+    Totals,
+    area_in_scope,
+    area_rows,
+    default_batch,
+    overview,
+    province_in_scope,
+    sees_dashboards,
+    visible_areas,
+)
+
+__all__ = [
+    "BAND_LABELS",
+    "BAND_SEVERITY",
+    "BED_STAGES",
+    "BEHIND",
+    "FAR_BEHIND",
+    "NO_DATA",
+    "ONE_DECIMAL",
+    "ON_TRACK",
+    "AreaDashboard",
+    "AreaRow",
+    "AtRiskRecipient",
+    "Expectation",
+    "FundLine",
+    "Headline",
+    "Overview",
+    "ProvinceGroup",
+    "Totals",
+    "area_dashboard",
+    "area_in_scope",
+    "area_row",
+    "area_rows",
+    "cycle_elapsed_share",
+    "default_batch",
+    "headlines",
+    "overview",
+    "pace_band",
+    "province_in_scope",
+    "satisfaction_band",
+    "sees_dashboards",
+    "visible_areas",
+    "worst_band",
+]
