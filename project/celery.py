@@ -1,3 +1,4 @@
+import contextlib
 import json
 import logging
 import os
@@ -5,6 +6,7 @@ import time
 
 from celery import Celery
 from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings.dev")
 
@@ -16,14 +18,13 @@ task_logger = logging.getLogger("eldercare.tasks")
 
 # The message header that carries the id of the request that queued a task into the worker's log lines.
 REQUEST_ID_HEADER = "eldercare_request_id"
-# task id -> (perf_counter at start, the request id context token); a worker process runs one task at a time.
-_running: dict[str, tuple[float, object]] = {}
+# task id -> (perf_counter at start, what to undo when it ends: request id, replica reads).
+_running: dict[str, tuple[float, contextlib.ExitStack]] = {}
 
 
 @setup_logging.connect
 def keep_django_logging(**kwargs):
     """Workers and beat log through Django's LOGGING (text or JSON lines), not Celery's own set-up."""
-    from django.conf import settings
     from django.utils.log import configure_logging
 
     configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
@@ -59,11 +60,18 @@ def argument_sizes(args, kwargs) -> dict:
 @task_prerun.connect
 def log_task_start(task_id=None, task=None, args=None, kwargs=None, **extra):
     from eldercare.core.logging import request_id_var
+    from project.db_routers import replica_enabled, replica_reads
 
+    undo = contextlib.ExitStack()
     # From the message header in a worker; inline (eager) tasks keep the request's own id.
-    request_id = getattr(task.request, REQUEST_ID_HEADER, None) if task is not None else None
-    token = request_id_var.set(request_id) if request_id else None
-    _running[task_id] = (time.perf_counter(), token)
+    request_id = getattr(task.request, REQUEST_ID_HEADER, None)
+    if request_id:
+        token = request_id_var.set(request_id)
+        undo.callback(request_id_var.reset, token)
+    # Export jobs read the programme's records from the read replica, when there is one.
+    if task.name in settings.DATABASE_REPLICA_TASKS and replica_enabled():
+        undo.enter_context(replica_reads())
+    _running[task_id] = (time.perf_counter(), undo)
     task_logger.debug(
         "Task %s %s started", getattr(task, "name", "?"), task_id, extra={"task_id": task_id, "task": task.name}
     )
@@ -71,9 +79,7 @@ def log_task_start(task_id=None, task=None, args=None, kwargs=None, **extra):
 
 @task_postrun.connect
 def log_task_end(task_id=None, task=None, args=None, kwargs=None, state=None, **extra):
-    from eldercare.core.logging import request_id_var
-
-    started, token = _running.pop(task_id, (None, None))
+    started, undo = _running.pop(task_id, (None, None))
     duration_ms = (time.perf_counter() - started) * 1000 if started is not None else None
     level = logging.INFO if state in (None, "SUCCESS") else logging.WARNING
     task_logger.log(
@@ -91,5 +97,5 @@ def log_task_end(task_id=None, task=None, args=None, kwargs=None, state=None, **
             **argument_sizes(args, kwargs),
         },
     )
-    if token is not None:
-        request_id_var.reset(token)
+    if undo is not None:
+        undo.close()

@@ -116,6 +116,22 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A read replica (PostgreSQL streaming replication) for the heavy reads of dashboards and exports:
+# with DATABASE_REPLICA_URL set, GET pages under these paths, their streamed bodies and these tasks
+# read the programme's records (these apps) from it; everything else stays on the primary
+# (project/db_routers.py says why).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_PATHS = ["/dashboards/", "/exports/"]
+DATABASE_REPLICA_APPS = ["areas", "providers", "recipients", "beds", "visits", "rollups", "dashboards"]
+DATABASE_REPLICA_TASKS = ["eldercare.exports.tasks.run_export_task"]
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60),
+        # Tests read the replica through the test database itself.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["project.db_routers.ReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "project.db_routers.ReplicaReadsMiddleware")
 
 # --- Authentication ---------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
