@@ -3,14 +3,16 @@
 `differences_from_recompute()` drains the recount queue, then lists every way the stored state
 differs from what the raw records say:
 
-1. exceptions and countable flags: `derive_findings` over every visit (it reads the recipient, the
-   assessments, the area, the batch and the visit, never the stored exceptions) against the
-   exceptions stored as open, acknowledged or accepted, and against `Visit.is_countable`;
-2. `verify_rollups` (`eldercare.rollups.verification.verify_all`), which must find nothing;
-3. the roll-up tables against a full `recompute_all()` run in a savepoint that is rolled back;
-4. the figures that need no roll-up machinery at all, counted here by the rules of DOMAIN.md:
-   counted days per recipient (from the re-derived flags), person-times, beds accepted in the
-   cycle, funds allocated and disbursed, targets and head counts.
+1. the deep check (`verify_rollups --deep`, `eldercare.rollups.verification.verify_deep`): the
+   rules re-run on every visit's raw inputs (recipient, assessments, area, batch, visit), compared
+   with the stored exceptions, the countable flags and each recipient's counted days;
+2. the plain check (`verify_rollups`, `verify_all`), which must find nothing either;
+3. what neither check looks at: every standing exception filed under its visit's area and provider
+   (the provider comparison counts open exceptions by them), the roll-up tables against a full
+   `recompute_all()` run in a savepoint that is rolled back, and the figures that need no roll-up
+   machinery at all, counted here by the rules of DOMAIN.md from re-derived countable flags:
+   counted days per recipient, person-times, beds accepted in the cycle, funds allocated and
+   disbursed, targets and head counts.
 
 `outcome()` is what users see: per visit its status, countable flag and holding exceptions, the
 roll-up tables and the dashboard's headline figures; a write that changes an input must change it.
@@ -34,8 +36,17 @@ from eldercare.rollups.models import AreaProgress, BatchProgress, RecipientProgr
 from eldercare.rollups.queue import drain_recount_queue
 from eldercare.rollups.recount_sql import COMPARED_COLUMNS
 from eldercare.rollups.services import recompute_all
-from eldercare.rollups.verification import verify_all
-from eldercare.visits.models import HOLDING_STATUSES, ExceptionStatus, Satisfaction, Visit, VisitException, VisitStatus
+from eldercare.rollups.verification import verify_all, verify_deep
+from eldercare.visits.models import (
+    EXCEPTION_SEVERITY,
+    HOLDING_STATUSES,
+    ExceptionStatus,
+    Satisfaction,
+    Severity,
+    Visit,
+    VisitException,
+    VisitStatus,
+)
 from eldercare.visits.verification import derive_findings
 from eldercare.visits.verification.checks import visits_for_checking
 
@@ -49,7 +60,8 @@ class _RolledBack(Exception):
 
 
 def derived_countable(*, now: dt.datetime | None = None) -> tuple[dict[int, bool], list[str]]:
-    """Whether each visit should be countable by the rules, and where the stored exceptions disagree."""
+    """Whether each visit should be countable by the rules (for the figures counted here), and every
+    standing exception filed under another area or provider than its visit's."""
     now = now or timezone.now()
     visits = list(visits_for_checking(Visit.objects.values_list("pk", flat=True)))
     derived, outside = derive_findings(visits, now=now)
@@ -60,9 +72,7 @@ def derived_countable(*, now: dt.datetime | None = None) -> tuple[dict[int, bool
     countable: dict[int, bool] = {}
     problems: list[str] = []
     for visit in visits:
-        wanted, stored = set(derived[visit.pk]), standing[visit.pk]
-        if wanted != set(stored):
-            problems.append(f"visit #{visit.pk}: the rules say {sorted(wanted)}, stored {sorted(stored)}")
+        stored = standing[visit.pk]
         for exception in stored.values():
             if (exception.area_id, exception.provider_id) != (visit.area_id, visit.provider_id):
                 problems.append(
@@ -70,12 +80,13 @@ def derived_countable(*, now: dt.datetime | None = None) -> tuple[dict[int, bool
                     f"and provider {exception.provider_id}, the visit is in area {visit.area_id} "
                     f"with provider {visit.provider_id}"
                 )
-        should = visit.status == VisitStatus.COMPLETED and all(
-            stored.get(kind) is not None and stored[kind].status == ExceptionStatus.ACCEPTED for kind in wanted
+        # Completed, and every finding a warning that a reviewer accepted.
+        countable[visit.pk] = visit.status == VisitStatus.COMPLETED and all(
+            EXCEPTION_SEVERITY[kind] == Severity.WARNING
+            and kind in stored
+            and stored[kind].status == ExceptionStatus.ACCEPTED
+            for kind in derived[visit.pk]
         )
-        countable[visit.pk] = should
-        if visit.is_countable != should:
-            problems.append(f"visit #{visit.pk}: is_countable is {visit.is_countable}, the rules say {should}")
     return countable, problems
 
 
@@ -194,9 +205,12 @@ def differences_from_recompute() -> list[str]:
     problems = [f"{RecountRequest.objects.count()} recount request(s) left after a drain"]
     if not RecountRequest.objects.exists():
         problems = []
-    countable, exception_problems = derived_countable()
-    problems += exception_problems
+    deep = verify_deep()
+    problems += [f"verify_rollups --deep: {difference}" for difference in deep.differences]
+    problems += [f"verify_rollups --deep, pending: {difference}" for difference in deep.pending]
     problems += [f"verify_rollups: {difference}" for difference in verify_all()]
+    countable, filing_problems = derived_countable()
+    problems += filing_problems
     problems += _table_differences(rollup_tables(), recomputed_tables())
     problems += _figure_differences(countable, today=timezone.localdate())
     return problems

@@ -8,12 +8,15 @@ what users see has changed. A row added to `CONTRACT` without a recipe fails
 `test_every_contract_entry_has_a_recipe`; a path added to a recipe adds its test.
 
 Paths: `admin` (the record's own change form, or its action page), `admin_inline` (an inline of the
-parent's change form), `api` (the REST API), `import` (`manage.py import_pilot_areas`), `service` (a
-plain service call, for records whose life is a sequence of service moves: beds, visits, reviews).
-The world the recipes act on is described in `conftest.py`.
+parent's change form), `admin_add` and `admin_inline_add` (a new record: the change is from nothing),
+`api` (the REST API's write of the record), `api_add` and `api_bulk` (a new record through the API, or
+a bulk upload), `import` (`manage.py import_pilot_areas`), `service` (a plain service call, for records
+whose life is a sequence of service moves: beds, visits, reviews). The world the recipes act on is
+described in `conftest.py`.
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,9 +25,11 @@ import pytest
 from django.urls import reverse
 
 from eldercare.areas import services as areas
+from eldercare.areas.models import Disbursement, FundAllocation
 from eldercare.beds import services as beds
 from eldercare.dashboards.models import ProviderAreaStats
 from eldercare.dashboards.selectors import area_rows
+from eldercare.recipients.models import CapabilityAssessment, EconomicCategory, Recipient
 from eldercare.rollups.models import AreaProgress, RecipientProgress
 from eldercare.visits import services as visits
 from eldercare.visits.models import ExceptionType, Visit, VisitException, VisitStatus
@@ -34,9 +39,9 @@ from tests.factories import make_resident_id
 
 from .conftest import R_DAYS, TODAY, World, Writers, east_of
 from .recompute import assert_matches_recompute, changed_parts, outcome
-from .writes import admin_change, admin_post, api_write, import_areas
+from .writes import admin_add, admin_change, admin_inline_add, admin_post, api_write, as_json, import_areas
 
-PATHS = ("admin", "admin_inline", "api", "import", "service")
+PATHS = ("admin", "admin_inline", "admin_add", "admin_inline_add", "api", "api_add", "api_bulk", "import", "service")
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,32 @@ def edits(
     if service:
         paths["service"] = Write(lambda w, x: service(w, x, changes(w)))
     return paths
+
+
+def added(model, fields: Callable[[World], dict], *, expect=None) -> Write:
+    """A new record through the admin's add page."""
+    return Write(lambda w, x: admin_add(x.admin, model, fields(w)), expect=expect)
+
+
+def inline_added(parent: Callable, prefix: str, fields: Callable[[World], dict], *, expect=None) -> Write:
+    """A new row in an inline of the parent's change page."""
+    return Write(lambda w, x: admin_inline_add(x.admin, fresh(parent(w)), prefix, fields(w)), expect=expect)
+
+
+def api_created(url: str, body: Callable[[World], dict], *, expect=None) -> Write:
+    return Write(lambda w, x: api_write(x.api, "post", url, body(w), expect=201), expect=expect)
+
+
+def bulk_uploaded(item: Callable[[World], dict], *, expect=None) -> Write:
+    """POST /api/v1/visits/bulk/ with one new visit."""
+
+    def do(w, x):
+        body = {"visits": [{"client_uuid": str(uuid.uuid4()), **as_json(item(w))}]}
+        response = api_write(x.api, "post", "/api/v1/visits/bulk/", body)
+        assert response.json()["summary"]["created"] == 1, response.json()
+        return response
+
+    return Write(do, expect=expect)
 
 
 def recipient_edits(changes: Callable[[World], dict], *, api: bool = True) -> dict[str, Write]:
@@ -417,6 +448,55 @@ def r_visit(index: int) -> Callable[[World], Visit]:
     return lambda w: w.r_visits[index]
 
 
+def new_recipient(w: World) -> dict:
+    return {
+        "resident_id": make_resident_id(birth=dt.date(1950, 1, 1), sequence=903),
+        "name": "新登记老人",
+        "area": w.area_a,
+        "economic_category": EconomicCategory.MINIMUM_ALLOWANCE,
+        "provider": w.provider_p,
+        "address": "北京市昌平区城北街道测试路2号",
+        "home_latitude": w.r.home_latitude,
+        "home_longitude": w.r.home_longitude,
+    }
+
+
+def intact_from_15_july(w: World) -> dict:
+    return {"assessed_on": dt.date(2023, 7, 15), "level": "intact", "assessor_name": "评估员乙"}
+
+
+def new_allocation(w: World) -> dict:
+    return {"use": "home_visits", "amount": Decimal("2000000"), "document_number": "民财〔2023〕9号"}
+
+
+def new_disbursement(w: World) -> dict:
+    return {
+        "paid_on": dt.date(2023, 8, 5),
+        "amount": Decimal("50000"),
+        "use": "beds",
+        "payee": "测试养老服务中心",
+        "voucher_number": "PZ-NEW-1",
+    }
+
+
+def new_visit(w: World) -> dict:
+    """R's visit of 8 August, 09:00–10:00, at home, by caregiver C1: R's seventh counted day."""
+    return {
+        "recipient": w.r,
+        "provider": w.provider_p,
+        "caregiver": w.caregiver_1,
+        "category": w.r_visits[0].category,
+        "started_at": at(dt.date(2023, 8, 8), 9),
+        "ended_at": at(dt.date(2023, 8, 8), 10),
+        "checkin_latitude": w.r.home_latitude,
+        "checkin_longitude": w.r.home_longitude,
+    }
+
+
+def new_visit_by_api(w: World) -> dict:
+    return {**new_visit(w), "category": w.r_visits[0].category.code}
+
+
 # --- The table: every contract entry and how to change it ------------------------------------------
 
 TWO_KM = 2000
@@ -437,7 +517,12 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ),
     ("recipients.recipient", "area"): Recipe(
         "R moves to area B: A's head count drops and B's rises",
-        recipient_edits(lambda w: {"area": w.area_b}),
+        {
+            **recipient_edits(lambda w: {"area": w.area_b}),
+            # A new recipient: the household area changes from none to A.
+            "admin_add": added(Recipient, new_recipient, expect=area_a_figure("recipients", 4)),
+            "api_add": api_created("/api/v1/recipients/", new_recipient, expect=area_a_figure("recipients", 4)),
+        },
         expect_moved_to_area_b,
     ),
     ("recipients.recipient", "home_latitude"): Recipe(
@@ -479,6 +564,8 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         "R assessed as intact (from 15 July through the API): none of R's visits is eligible",
         {
             **assessment_edits(lambda w: {"level": "intact"}),
+            "admin_add": added(CapabilityAssessment, lambda w: {"recipient": w.r, **intact_from_15_july(w)}),
+            "admin_inline_add": inline_added(lambda w: w.r, "assessments", intact_from_15_july),
             "api": assessment_created("r", "2023-07-15", "intact"),
         },
         flagged(ExceptionType.NOT_ELIGIBLE, every_r_visit, r_counts=0),
@@ -595,7 +682,12 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ),
     ("areas.fundallocation", "amount"): Recipe(
         "the allocation becomes 12,000,000 yuan",
-        funds_edits("allocation", "allocations", lambda w: {"amount": Decimal("12000000")}),
+        {
+            **funds_edits("allocation", "allocations", lambda w: {"amount": Decimal("12000000")}),
+            # A new allocation of 2,000,000 for home visits.
+            "admin_add": added(FundAllocation, lambda w: {"area": w.area_a, **new_allocation(w)}),
+            "admin_inline_add": inline_added(lambda w: w.area_a, "allocations", new_allocation),
+        },
         area_a_figure("funds_allocated", Decimal("12000000")),
     ),
     ("areas.disbursement", "area"): Recipe(
@@ -611,7 +703,21 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ),
     ("areas.disbursement", "amount"): Recipe(
         "the disbursement becomes 250,000 yuan",
-        funds_edits("disbursement", "disbursements", lambda w: {"amount": Decimal("250000")}),
+        {
+            **funds_edits("disbursement", "disbursements", lambda w: {"amount": Decimal("250000")}),
+            # A new payment of 50,000 on 5 August.
+            "admin_add": added(
+                Disbursement,
+                lambda w: {"area": w.area_a, **new_disbursement(w)},
+                expect=area_a_figure("funds_disbursed", Decimal("150000")),
+            ),
+            "admin_inline_add": inline_added(
+                lambda w: w.area_a,
+                "disbursements",
+                new_disbursement,
+                expect=area_a_figure("funds_disbursed", Decimal("150000")),
+            ),
+        },
         area_a_figure("funds_disbursed", Decimal("250000")),
     ),
     ("areas.disbursement", "paid_on"): Recipe(
@@ -621,7 +727,13 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ),
     ("visits.visit", "recipient"): Recipe(
         "R2's three-hour visit was R3's (area B)",
-        visit_edits(lambda w: w.r2_long, lambda w: {"recipient": w.r3}),
+        {
+            **visit_edits(lambda w: w.r2_long, lambda w: {"recipient": w.r3}),
+            # A new visit: its recipient changes from none to R.
+            "admin_add": added(Visit, new_visit, expect=r_counts(7)),
+            "api_add": api_created("/api/v1/visits/", new_visit_by_api, expect=r_counts(7)),
+            "api_bulk": bulk_uploaded(new_visit_by_api, expect=r_counts(7)),
+        },
         expect_r2_long_visit_counts_for_r3,
     ),
     ("visits.visit", "provider"): Recipe(

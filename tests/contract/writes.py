@@ -102,6 +102,40 @@ def admin_change(client, obj, changes: dict | None = None, *, inline: dict | Non
     return response
 
 
+def admin_add(client, model, fields: dict):
+    """Open the admin add page of `model`, fill in `fields`, post the whole form; it must save."""
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+    page = client.get(url)
+    assert page.status_code == 200, page
+    data = current_form_data(page)
+    form = page.context["adminform"].form
+    for name, value in fields.items():
+        _set(data, form, name, form[name].html_name, value)
+    response = client.post(url, data)
+    assert response.status_code == 302, _errors(response)
+    return response
+
+
+def admin_inline_add(client, parent, prefix: str, fields: dict):
+    """Add one row to the inline `prefix` on `parent`'s change page and post the whole form; it must save."""
+    opts = parent._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[parent.pk])
+    page = client.get(url)
+    assert page.status_code == 200, page
+    data = current_form_data(page)
+    formset = next(
+        inline.formset for inline in page.context["inline_admin_formsets"] if inline.formset.prefix == prefix
+    )
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    for name, value in fields.items():
+        _set(data, formset.empty_form, name, f"{prefix}-{index}-{name}", value)
+    response = client.post(url, data)
+    assert response.status_code == 302, _errors(response)
+    return response
+
+
 def admin_post(client, url: str, data: dict):
     """Post an admin page of our own (a transition, a void, an action); it must redirect."""
     response = client.post(url, data)
@@ -119,9 +153,14 @@ def _json(value):
     return value
 
 
+def as_json(data: dict) -> dict:
+    """Records by id, dates in ISO 8601, decimals as text."""
+    return {name: _json(value) for name, value in data.items()}
+
+
 def api_write(client, method: str, url: str, data: dict, *, expect: int = 200):
-    """Send `data` (records by id, dates in ISO 8601) as JSON; the API must answer `expect`."""
-    response = getattr(client, method)(url, {name: _json(value) for name, value in data.items()}, format="json")
+    """Send `data` (see `as_json`) as JSON; the API must answer `expect`."""
+    response = getattr(client, method)(url, as_json(data), format="json")
     assert response.status_code == expect, response.content.decode()
     return response
 
