@@ -85,6 +85,8 @@ SCOPE_PATHS: dict[str, ScopePath] = {
     "accounts.roleassignment": ScopePath(area=None, provider=None),
     # The audit log: auditors (nationwide) and administrators read it; nobody changes it.
     "core.auditevent": ScopePath(area=None, provider=None, readers=frozenset({Role.AUDITOR})),
+    # Pending roll-up work (an operations view): administrators only.
+    "core.recountrequest": ScopePath(area=None, provider=None, readers=frozenset()),
 }
 
 OFFICIAL_ROLES = (Role.NATIONAL_OFFICIAL, Role.PROVINCIAL_OFFICIAL, Role.DISTRICT_OFFICIAL)

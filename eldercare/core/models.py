@@ -105,7 +105,7 @@ class RecountRequest(models.Model):
     - `verify_from`: first re-verify the visits (of the recipient, or of the area) from this day on.
     """
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.BigAutoField(_("ID"), primary_key=True)
     recipient_id = models.BigIntegerField(_("recipient id"), null=True, blank=True)
     area_id = models.BigIntegerField(_("pilot area id"), null=True, blank=True)
     verify_from = models.DateField(_("re-verify visits from"), null=True, blank=True)

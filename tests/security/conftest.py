@@ -16,6 +16,7 @@ from django.utils import timezone
 from eldercare.accounts.models import Role
 from eldercare.accounts.services import role_grant
 from eldercare.beds.models import BedPhoto
+from eldercare.core.models import RecountRequest
 from eldercare.rollups.models import AreaDailySnapshot, AreaProgress, BatchProgress, RecipientProgress, RollupRun
 from eldercare.visits.models import ExceptionStatus, ExceptionType, ReviewReasonCode, Severity, VisitException
 from tests.factories import (
@@ -105,6 +106,7 @@ class World:
         now = timezone.now()
         BatchProgress.objects.create(batch=self.own.area.batch, computed_at=now)
         RollupRun.objects.create(kind=RollupRun.Kind.choices[0][0], started_at=now, finished_at=now)
+        RecountRequest.objects.create(area_id=self.own.area.pk, reason="matrix")
         ReviewReasonCode.objects.create(code="ok", label="核实无误", decision=ReviewReasonCode.Decision.ACCEPT)
         self.users = {role: self._user(role) for role in ROLES}
         # Someone on the foreign side, who owns rows of their own (an export job, say).
