@@ -25,6 +25,16 @@ def north_of(latitude: Decimal, metres: float) -> Decimal:
     return (latitude + Decimal(metres / METRES_PER_DEGREE_LATITUDE)).quantize(Decimal("0.000001"))
 
 
+@pytest.fixture(autouse=True)
+def publishing_not_backed_off():
+    """A test that saw the broker down must not leave the publishing back-off to the next one."""
+    from eldercare.core import queue
+
+    queue._skip_publishing_until = 0.0
+    yield
+    queue._skip_publishing_until = 0.0
+
+
 @pytest.fixture
 def recipient(db):
     person = RecipientFactory()

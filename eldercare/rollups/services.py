@@ -21,7 +21,6 @@ from django.utils import timezone
 from eldercare.areas.models import Batch, Disbursement, FundAllocation, PilotArea
 from eldercare.beds.models import FamilyCareBed
 from eldercare.beds.rules import beds_counting_toward_target_q
-from eldercare.core.queue import enqueue
 from eldercare.recipients.models import Recipient
 
 from .models import AreaDailySnapshot, AreaProgress, BatchProgress, ProgressFigures, RecipientProgress, RollupRun
@@ -32,18 +31,6 @@ from .rules import pace_at_risk as pace_at_risk  # re-exported for existing impo
 # Recipients recounted per statement in an incremental recount (one array parameter on PostgreSQL).
 RECOUNT_CHUNK = 20000
 ADVISORY_LOCK_NAMESPACE = 0x5E1D  # first key of pg_advisory_xact_lock(int, int): "eldercare roll-ups"
-
-
-def request_recount(recipient_ids: Iterable[int]) -> None:
-    """Ask a worker to recount these recipients and their areas; never fails the caller.
-
-    When the broker is down the visit is already saved; the nightly reconcile catches up.
-    """
-    from .tasks import recount_recipients_task
-
-    ids = sorted(set(recipient_ids))
-    if ids:
-        enqueue(recount_recipients_task, ids)
 
 
 def _lock_areas(area_ids: Iterable[int]) -> None:

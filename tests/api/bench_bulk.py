@@ -25,11 +25,10 @@ RECOUNT = "inline" if INLINE_RECOUNT else "queued"
 def test_bulk_throughput(world, settings, monkeypatch):
     recounts = []
     if not INLINE_RECOUNT:
-        # With a broker, verification and the recount run in a worker after the upload commits.
-        from eldercare.visits.tasks import verify_visits_task
-
-        monkeypatch.setattr("eldercare.rollups.services.request_recount", recounts.append)
-        monkeypatch.setattr(verify_visits_task, "delay", recounts.append)
+        # With a broker, verification and the recount are queued work a worker drains after the upload.
+        monkeypatch.setattr(
+            "eldercare.visits.verification.contract.wake_recount_drain", lambda: recounts.append("wake")
+        )
     from eldercare.accounts.models import Role
 
     user = make_user("bench", Role.PROVIDER_STAFF, provider=world.provider_p)
