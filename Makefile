@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 SCALE ?= 0.01
 BENCH_ARGS ?=
 
-.PHONY: install run serve test lint format worker beat bench messages clean
+.PHONY: install run serve test lint format worker beat bench messages clean restore-drill version
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,17 @@ messages: install
 	@msgattrib --only-fuzzy --no-obsolete $(ZH_PO) | sed '1,/^$$/d'
 	@msgfmt --statistics -o /dev/null $(ZH_PO)
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+## Backup and restore drill (docs/operations.md): pg_dump DATABASE_URL from a snapshot, pg_restore it into a
+## scratch database, compare row counts, run migrate --check and verify_rollups --deep --sample DRILL_SAMPLE
+## there, drop it. Reads DATABASE_URL only; SCRATCH_DATABASE_URL puts the scratch copy on another server.
+DRILL_SAMPLE ?= 1000
+restore-drill: install
+	DRILL_SAMPLE=$(DRILL_SAMPLE) $(BIN)/python deploy/restore_drill.py
+
+## The version (pyproject.toml), as the API schema, the admin footer and /health/ show it.
+version:
+	@sed -n 's/^version = "\(.*\)"$$/\1/p' pyproject.toml
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm
