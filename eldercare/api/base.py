@@ -2,16 +2,23 @@
 
 Reads go through `scope_queryset`, so an object outside the user's scope answers 404. Writes
 need `can_write` (an auditor reads only); a write whose result would fall outside the writer's
-scope is refused and rolled back.
+scope is refused and rolled back. Every view parses bodies with the input policy's JSON parser
+and refuses query parameters holding control characters, naming them.
 """
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, permissions, serializers, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from eldercare.accounts.scoping import can_act_on_model, can_read, can_write, scope_queryset
+from eldercare.core.input_policy import raw_input_problem
+
+from .parsers import PolicyJSONParser
+
+# Ids are bigints: a larger number is no id (and asking the database about it is an error).
+PK_LIMIT = 2**63 - 1
 
 SAFE_METHODS = permissions.SAFE_METHODS
 
@@ -58,8 +65,13 @@ class ScopedQuerysetMixin:
     """`get_queryset` filtered through the user's scope; subclasses define `base_queryset`."""
 
     permission_classes = [ScopedWritePermission]
+    parser_classes = [PolicyJSONParser]
     # Ids are bigints: a longer number is no id (and asking the database about it is an error).
     lookup_value_regex = "[0-9]{1,18}"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        refuse_hostile_query_parameters(request)
 
     def base_queryset(self) -> QuerySet:
         return self.queryset.all()
@@ -70,8 +82,37 @@ class ScopedQuerysetMixin:
         return scope_queryset(self.request.user, self.base_queryset())
 
 
+def _digits(text: str) -> bool:
+    """Up to 19 ASCII digits: what a bigint id can be (Python's int() takes other digits too)."""
+    return text.isascii() and text.isdigit() and len(text) <= 19
+
+
+def refuse_hostile_query_parameters(request) -> None:
+    """A query parameter holding a control character is a 400 naming it (it would break the query)."""
+    errors = {}
+    for name, values in request.query_params.lists():
+        problem = raw_input_problem([name, *values])
+        if problem is not None:
+            errors[name] = problem.messages
+    if errors:
+        raise ValidationError(errors)
+
+
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """A reference to a row the requesting user can see; others read as "does not exist"."""
+    """A reference to a row the requesting user can see; others read as "does not exist".
+
+    An id is a positive integer within a bigint, given as a number or digits: `1.5`, `true` or
+    `10**30` are the wrong type, never rounded or sent to the database.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and _digits(data.strip()):
+            data = int(data.strip())
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < data <= PK_LIMIT:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -2,13 +2,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from eldercare.accounts.scoping import scope_filter, scope_of
+from eldercare.api.serializers import StrictModelSerializer
 from eldercare.rollups.models import AreaProgress
 from eldercare.rollups.serializers import ProgressFiguresSerializer
 
 from .models import PilotArea
 
 
-class PilotAreaSerializer(serializers.ModelSerializer):
+class PilotAreaSerializer(StrictModelSerializer):
     """A pilot area with its cycle, targets and current progress (null where the reader may not see it)."""
 
     area_code = serializers.CharField(source="region.code", read_only=True)

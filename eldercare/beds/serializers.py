@@ -1,13 +1,15 @@
 from rest_framework import serializers
 
 from eldercare.api.base import ScopedPrimaryKeyRelatedField
+from eldercare.api.serializers import NoteField, StrictModelSerializer, StrictSerializer
+from eldercare.core.input_policy import CHANGE_REASON_MAX_LENGTH
 from eldercare.providers.models import Provider
 from eldercare.recipients.models import Recipient
 
 from .models import FamilyCareBed, RetrofitCatalogItem, RetrofitItem, WithdrawalReason
 
 
-class RetrofitItemSerializer(serializers.ModelSerializer):
+class RetrofitItemSerializer(StrictModelSerializer):
     catalog_item = serializers.SlugRelatedField(
         slug_field="code", queryset=RetrofitCatalogItem.objects.filter(is_active=True), help_text="Catalogue code."
     )
@@ -32,7 +34,7 @@ class RetrofitItemSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "kind", "name", "created_at"]
 
 
-class FamilyCareBedSerializer(serializers.ModelSerializer):
+class FamilyCareBedSerializer(StrictModelSerializer):
     area_code = serializers.CharField(source="area.region.code", read_only=True)
     # Read-only model fields lose `allow_blank`; say it, so the schema admits the empty value.
     withdrawal_reason = serializers.ChoiceField(choices=WithdrawalReason.choices, allow_blank=True, read_only=True)
@@ -66,7 +68,7 @@ class FamilyCareBedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BedApplySerializer(serializers.Serializer):
+class BedApplySerializer(StrictSerializer):
     recipient = ScopedPrimaryKeyRelatedField(queryset=Recipient.objects.all())
     applied_on = serializers.DateField()
 
@@ -75,35 +77,35 @@ def _provider_field():
     return ScopedPrimaryKeyRelatedField(queryset=Provider.objects.all())
 
 
-class BedPlanSerializer(serializers.Serializer):
+class BedPlanSerializer(StrictSerializer):
     design_provider = _provider_field()
     plan_signed_on = serializers.DateField()
 
 
-class BedStartRetrofitSerializer(serializers.Serializer):
+class BedStartRetrofitSerializer(StrictSerializer):
     retrofit_provider = _provider_field()
     started_on = serializers.DateField()
 
 
-class BedFinishRetrofitSerializer(serializers.Serializer):
+class BedFinishRetrofitSerializer(StrictSerializer):
     finished_on = serializers.DateField()
 
 
-class BedAcceptSerializer(serializers.Serializer):
+class BedAcceptSerializer(StrictSerializer):
     acceptance_provider = _provider_field()
     accepted_on = serializers.DateField()
 
 
-class BedRejectAcceptanceSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+class BedRejectAcceptanceSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=CHANGE_REASON_MAX_LENGTH, help_text="Kept in the bed's history.")
 
 
-class BedStartServiceSerializer(serializers.Serializer):
+class BedStartServiceSerializer(StrictSerializer):
     started_on = serializers.DateField()
     platform_account = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
-class BedWithdrawSerializer(serializers.Serializer):
+class BedWithdrawSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=WithdrawalReason.choices)
     withdrawn_on = serializers.DateField()
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    note = NoteField(required=False, allow_blank=True, default="")

@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from eldercare.accounts.scoping import scope_filter, scope_of, scope_queryset
 from eldercare.areas.models import PilotArea, Region
 
+from .admin_policy import InputPolicyAdminMixin, InputPolicyInlineMixin
 from .errors import DomainError
 from .selectors import recount_queue_status
 
@@ -384,8 +385,11 @@ class _ScopedFormfieldsMixin:
         raise AttributeError(name)
 
 
-class ScopedAdminMixin(_ScopedFormfieldsMixin):
-    """Scope for one ModelAdmin: rows, object permissions, choices, filters, masking and reveal."""
+class ScopedAdminMixin(InputPolicyAdminMixin, _ScopedFormfieldsMixin):
+    """Scope for one ModelAdmin: rows, object permissions, choices, filters, masking and reveal.
+
+    It also brings the input policy (core.admin_policy) to every form, list and search.
+    """
 
     # --- Rows: lists, search, autocomplete, date hierarchy and change pages all start here ---
     def get_queryset(self, request):
@@ -543,7 +547,7 @@ class _MaskingHistoryHelper:
         return getattr(self._helper, name)
 
 
-class ScopedInlineMixin(_ScopedFormfieldsMixin):
+class ScopedInlineMixin(InputPolicyInlineMixin, _ScopedFormfieldsMixin):
     """Scope for an inline: its rows, its choices, its masking; writes only under a parent one may write."""
 
     def get_queryset(self, request):

@@ -1,12 +1,11 @@
-from rest_framework import serializers
-
 from eldercare.api.base import ScopedPrimaryKeyRelatedField
+from eldercare.api.serializers import StrictModelSerializer
 from eldercare.areas.models import PilotArea
 
 from .models import Caregiver, Provider
 
 
-class ProviderSerializer(serializers.ModelSerializer):
+class ProviderSerializer(StrictModelSerializer):
     areas = ScopedPrimaryKeyRelatedField(
         queryset=PilotArea.objects.all(), many=True, required=False, help_text="Pilot areas served (ids)."
     )
@@ -31,7 +30,7 @@ class ProviderSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "is_demo", "created_at", "updated_at"]
 
 
-class CaregiverSerializer(serializers.ModelSerializer):
+class CaregiverSerializer(StrictModelSerializer):
     provider = ScopedPrimaryKeyRelatedField(queryset=Provider.objects.all())
 
     class Meta:

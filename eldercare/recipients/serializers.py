@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from eldercare.api.base import ScopedPrimaryKeyRelatedField
+from eldercare.api.serializers import ReadSafeDateTimeField, StrictModelSerializer, StrictSerializer
 from eldercare.areas.models import PilotArea
 from eldercare.core.masking import mask_resident_id
 from eldercare.providers.models import Provider
@@ -12,7 +13,7 @@ from .models import CapabilityAssessment, Recipient
 from .selectors import Purpose, assessment_in_force, eligibility_from
 
 
-class EligibilitySerializer(serializers.Serializer):
+class EligibilitySerializer(StrictSerializer):
     day = serializers.DateField()
     eligible = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField())
@@ -20,17 +21,17 @@ class EligibilitySerializer(serializers.Serializer):
     assessed_on = serializers.DateField(allow_null=True)
 
 
-class RecipientProgressSerializer(serializers.Serializer):
+class RecipientProgressSerializer(StrictSerializer):
     counted_visits = serializers.IntegerField()
     visits_per_person_time = serializers.IntegerField(help_text="Visits that make one person-time (1人次).")
     person_time_reached = serializers.BooleanField()
     reached_on = serializers.DateField(allow_null=True)
     last_counted_on = serializers.DateField(allow_null=True)
     at_risk = serializers.BooleanField()
-    computed_at = serializers.DateTimeField(allow_null=True)
+    computed_at = ReadSafeDateTimeField(allow_null=True)
 
 
-class RecipientSerializer(serializers.ModelSerializer):
+class RecipientSerializer(StrictModelSerializer):
     """A recipient with a masked ID, eligibility today and progress toward one person-time.
 
     The queryset must prefetch `assessments` (ordered by date) and select `area__batch` and
@@ -103,7 +104,7 @@ class RecipientSerializer(serializers.ModelSerializer):
         }
 
 
-class RecipientWriteSerializer(serializers.ModelSerializer):
+class RecipientWriteSerializer(StrictModelSerializer):
     """What a writer sends; sex and birth date follow from the resident ID, which cannot change later."""
 
     area = ScopedPrimaryKeyRelatedField(queryset=PilotArea.objects.all())
@@ -132,7 +133,7 @@ class RecipientUpdateSerializer(RecipientWriteSerializer):
         fields = [name for name in RecipientWriteSerializer.Meta.fields if name != "resident_id"]
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(StrictModelSerializer):
     recipient = ScopedPrimaryKeyRelatedField(queryset=Recipient.objects.all())
     assessor_provider = ScopedPrimaryKeyRelatedField(queryset=Provider.objects.all(), allow_null=True, required=False)
 

@@ -2,10 +2,12 @@
 
 from rest_framework import serializers
 
+from eldercare.api.serializers import StrictModelSerializer, StrictSerializer
+
 from .models import AreaProgress, ProgressFigures
 
 
-class ProgressFiguresSerializer(serializers.ModelSerializer):
+class ProgressFiguresSerializer(StrictModelSerializer):
     """The figures of `ProgressFigures` (area, batch or snapshot) and the two rates derived from them."""
 
     satisfaction_rate = serializers.DecimalField(max_digits=5, decimal_places=1, read_only=True, allow_null=True)
@@ -17,7 +19,7 @@ class ProgressFiguresSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AreaProgressSerializer(serializers.Serializer):
+class AreaProgressSerializer(StrictSerializer):
     """One area's progress, current or from the latest daily snapshot on or before `as_of`."""
 
     area_code = serializers.CharField(read_only=True)
@@ -28,7 +30,7 @@ class AreaProgressSerializer(serializers.Serializer):
     figures = ProgressFiguresSerializer(read_only=True, allow_null=True)
 
 
-class NationalProgressSerializer(serializers.Serializer):
+class NationalProgressSerializer(StrictSerializer):
     batch_year = serializers.IntegerField(read_only=True)
     as_of = serializers.DateField(read_only=True, allow_null=True)
     areas = serializers.IntegerField(read_only=True, help_text="Areas whose figures are summed.")

@@ -7,10 +7,13 @@
 - conflict: a visit with this client UUID exists with different content (nothing is changed);
 - rejected: the item breaks a rule; `errors` names the fields, in the request's language.
 
-One bad item never rejects the others, and resending a batch changes nothing. The cost is a fixed
-number of queries for the whole batch, whatever its size:
+One bad item never rejects the others, and resending a batch changes nothing. Items follow the input
+policy (`eldercare.core.input_policy`) as POST /visits/ does: a key the upload does not take (say
+`"status"`) is refused by name, as are control characters, a note longer than the note limit and a
+time outside the plausible window; a refused item stores nothing. The cost is a fixed number of
+queries for the whole batch, whatever its size:
 
-1. parse every item and collect the ids and codes it refers to;
+1. check every item against the input policy, parse it and collect the ids and codes it refers to;
 2. load recipients, caregivers, providers (each through the caller's scope), categories, items and
    the visits that already carry the batch's UUIDs: one query each;
 3. validate each new item with the model's own rules (`Visit.clean_fields` without the foreign-key
@@ -38,6 +41,11 @@ from simple_history.utils import bulk_create_with_history
 from eldercare.accounts.scoping import can_write, scope_queryset
 from eldercare.core.audit import audit_record_many
 from eldercare.core.errors import DomainError
+from eldercare.core.input_policy import (
+    UNKNOWN_FIELD_MESSAGE,
+    raw_input_problem,
+    validate_model_value,
+)
 from eldercare.core.models import AuditEvent
 from eldercare.providers.models import Caregiver, Provider
 from eldercare.recipients.models import Recipient
@@ -62,6 +70,11 @@ ITEM_STATUSES = (CREATED, ALREADY_PRESENT, CONFLICT, REJECTED)
 DATETIME_FIELDS = ("started_at", "ended_at")
 DECIMAL_FIELDS = ("checkin_latitude", "checkin_longitude", "checkout_latitude", "checkout_longitude")
 TEXT_FIELDS = ("satisfaction", "note")
+# The keys an item may carry (the fields of POST /visits/); any other is refused by name.
+ITEM_FIELDS = frozenset(
+    {"client_uuid", "recipient", "provider", "caregiver", "category", "items", *DATETIME_FIELDS}
+    | {*DECIMAL_FIELDS, *TEXT_FIELDS}
+)
 FOREIGN_KEYS = ("recipient", "provider", "caregiver", "category", "area", "entered_by", "voided_by", "fee_confirmed_by")
 
 
@@ -92,25 +105,31 @@ class _Item:
     item_codes: tuple[str, ...] = ()
     errors: dict[str, list[str]] = field(default_factory=dict)
     visit: Visit | None = None
+    refused: set[str] = field(default_factory=set)
 
     def error(self, name: str, message) -> None:
-        self.errors.setdefault(name, []).append(str(message))
+        if name not in self.refused:  # the policy's refusal says it all; no "give the id" after it
+            self.errors.setdefault(name, []).append(str(message))
+
+    def refuse(self, name: str, message) -> None:
+        self.error(name, message)
+        self.refused.add(name)
 
 
 def _pk(value) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 19:
         value = int(value.strip())
     return value if isinstance(value, int) and 0 < value < PK_LIMIT else None
 
 
 def _code(value) -> str | None:
-    return value if isinstance(value, str) and value and "\x00" not in value and len(value) <= 64 else None
+    return value if isinstance(value, str) and value and len(value) <= 64 else None
 
 
 def _datetime(value) -> dt.datetime | None:
-    if isinstance(value, str) and "\x00" not in value:
+    if isinstance(value, str):
         try:
             value = parse_datetime(value.strip())
         except ValueError:
@@ -129,6 +148,14 @@ def _parse(index: int, raw) -> _Item:
         item.error("non_field_errors", _("Each visit must be an object."))
         return item
     item = _Item(index=index, raw=raw)
+    for name in sorted(set(raw) - ITEM_FIELDS, key=str):
+        item.refuse(str(name), UNKNOWN_FIELD_MESSAGE)
+    for name in sorted(ITEM_FIELDS & set(raw)):
+        problem = raw_input_problem(raw[name], multiline=name == "note")
+        if problem is not None:
+            item.refuse(name, problem.messages[0])
+    # What the policy refused is read no further (a control character never reaches a query).
+    raw = item.raw = {name: value for name, value in raw.items() if name in ITEM_FIELDS - item.refused}
     try:
         item.client_uuid = uuid.UUID(str(raw.get("client_uuid") or ""))
     except (ValueError, TypeError, AttributeError):
@@ -190,6 +217,8 @@ def _build_visit(item: _Item, refs: "_References", acting_user) -> Visit:
         value = _datetime(raw.get(name))
         if value is None:
             item.error(name, _("Give a date and time in ISO 8601, such as 2023-08-01T09:00:00+08:00."))
+        elif _policy_refuses(item, name, value):
+            value = None
         setattr(visit, name, value)
     for name in DECIMAL_FIELDS:
         value = raw.get(name)
@@ -199,11 +228,24 @@ def _build_visit(item: _Item, refs: "_References", acting_user) -> Visit:
         setattr(visit, name, value)
     for name in TEXT_FIELDS:
         value = raw.get(name) or ""
-        if not isinstance(value, str) or "\x00" in value:
+        if not isinstance(value, str):
             item.error(name, _("Give text."))
+            value = ""
+        elif _policy_refuses(item, name, value):
             value = ""
         setattr(visit, name, value)
     return visit
+
+
+def _policy_refuses(item: _Item, name: str, value) -> bool:
+    """The input policy's checks of a parsed value (time window, text length), as POST /visits/ applies them."""
+    try:
+        validate_model_value(Visit._meta.get_field(name), value)
+    except ValidationError as error:
+        for message in error.messages:
+            item.refuse(name, message)
+        return True
+    return False
 
 
 def _validate(visit: Visit, item: _Item) -> None:

@@ -1,0 +1,53 @@
+"""Reads survive bad rows: a stored timestamp Python cannot hold never takes a read down.
+
+PostgreSQL keeps timestamps up to the year 294276; Python only to 9999. A row stored before the
+input policy (or by hand) with, say, an end time of 10000-01-01 made every query that selected it
+fail in the driver, and one of 9999-12-31 23:00 UTC failed later, on conversion to Beijing time:
+a visit list, the verification of a whole batch, an export stream and `verify_rollups` all broke.
+
+On every PostgreSQL connection the timestamptz loader is wrapped: a value beyond what Python holds
+(or too close to its limits to convert to every UTC offset) reads as the nearest safe bound,
+`input_policy.READ_FLOOR` or `READ_CEILING`. The value stored is unchanged, the bound is obviously
+absurd on screen, and `manage.py find_bad_rows` names the row so someone corrects it.
+"""
+
+from django.db.backends.signals import connection_created
+
+from .input_policy import READ_CEILING, READ_FLOOR
+
+
+def _lenient(loader_class: type) -> type:
+    if getattr(loader_class, "eldercare_lenient", False):
+        return loader_class
+
+    def load(self, data):
+        from psycopg import DataError
+
+        try:
+            value = loader_class.load(self, data)
+        except DataError:
+            # psycopg names the too-large and too-small cases; "BC" dates come before year 1.
+            return READ_FLOOR if bytes(data).endswith(b"BC") or bytes(data) == b"-infinity" else READ_CEILING
+        if value is not None and value.tzinfo is not None and not READ_FLOOR <= value <= READ_CEILING:
+            return READ_FLOOR if value < READ_FLOOR else READ_CEILING
+        return value
+
+    return type(f"Lenient{loader_class.__name__}", (loader_class,), {"load": load, "eldercare_lenient": True})
+
+
+def install_lenient_timestamp_loader(sender, connection, **kwargs) -> None:
+    """Wrap the connection's timestamptz loader (Django's, which sets the connection's time zone)."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        from psycopg.pq import Format  # psycopg 3, as requirements.txt pins
+    except ImportError:
+        return
+    raw = connection.connection
+    current = raw.adapters.get_loader(raw.adapters.types["timestamptz"].oid, Format.TEXT)
+    if current is not None:
+        raw.adapters.register_loader("timestamptz", _lenient(current))
+
+
+def connect() -> None:
+    connection_created.connect(install_lenient_timestamp_loader, dispatch_uid="eldercare_lenient_timestamps")
