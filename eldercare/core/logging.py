@@ -29,8 +29,9 @@ REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
 RESPONSE_ID_HEADER = "X-Request-ID"
 _ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
-# Load balancers ask for /health/ every few seconds: its healthy answers log at DEBUG.
-QUIET_PATH_PREFIXES = ("/health/",)
+# Load balancers ask for /health/ every few seconds, and a page load fetches several static files:
+# their successful answers log at DEBUG.
+QUIET_PATH_PREFIXES = ("/health/", "/static/")
 
 LOG_FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
