@@ -5,10 +5,11 @@ input policy (or by hand) with, say, an end time of 10000-01-01 made every query
 fail in the driver, and one of 9999-12-31 23:00 UTC failed later, on conversion to Beijing time:
 a visit list, the verification of a whole batch, an export stream and `verify_rollups` all broke.
 
-On every PostgreSQL connection the timestamptz loader is wrapped: a value beyond what Python holds
-(or too close to its limits to convert to every UTC offset) reads as the nearest safe bound,
-`input_policy.READ_FLOOR` or `READ_CEILING`. The value stored is unchanged, the bound is obviously
-absurd on screen, and `manage.py find_bad_rows` names the row so someone corrects it.
+On every PostgreSQL connection the timestamptz loader is wrapped (on SQLite, the backend's
+timestamp converter): a value beyond what Python holds (or too close to its limits to convert to
+every UTC offset) reads as the nearest safe bound, `input_policy.READ_FLOOR` or `READ_CEILING`.
+The value stored is unchanged, the bound is obviously absurd on screen, and `manage.py
+find_bad_rows` names the row so someone corrects it.
 """
 
 from django.db.backends.signals import connection_created
@@ -28,15 +29,37 @@ def _lenient(loader_class: type) -> type:
         except DataError:
             # psycopg names the too-large and too-small cases; "BC" dates come before year 1.
             return READ_FLOOR if bytes(data).endswith(b"BC") or bytes(data) == b"-infinity" else READ_CEILING
-        if value is not None and value.tzinfo is not None and not READ_FLOOR <= value <= READ_CEILING:
-            return READ_FLOOR if value < READ_FLOOR else READ_CEILING
-        return value
+        return _bounded(value)
 
     return type(f"Lenient{loader_class.__name__}", (loader_class,), {"load": load, "eldercare_lenient": True})
 
 
+def _bounded(value):
+    if value is not None and value.tzinfo is not None and not READ_FLOOR <= value <= READ_CEILING:
+        return READ_FLOOR if value < READ_FLOOR else READ_CEILING
+    return value
+
+
+def _lenient_sqlite_converter(convert):
+    if getattr(convert, "eldercare_lenient", False):
+        return convert
+
+    def lenient(value, expression, connection):
+        try:
+            return _bounded(convert(value, expression, connection))
+        except (ValueError, OverflowError, AttributeError):  # text no datetime can hold (year 10000)
+            return READ_FLOOR if str(value).startswith("-") else READ_CEILING
+
+    lenient.eldercare_lenient = True
+    return lenient
+
+
 def install_lenient_timestamp_loader(sender, connection, **kwargs) -> None:
     """Wrap the connection's timestamptz loader (Django's, which sets the connection's time zone)."""
+    if connection.vendor == "sqlite":
+        ops = connection.ops
+        ops.convert_datetimefield_value = _lenient_sqlite_converter(ops.convert_datetimefield_value)
+        return
     if connection.vendor != "postgresql":
         return
     try:
