@@ -9,7 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.core.errors import refuse_unknown_fields
+from eldercare.core.errors import DomainError, refuse_unknown_fields
 from eldercare.visits.verification.contract import changed_fields, invalidate, snapshot
 
 from .models import CapabilityAssessment, Recipient
@@ -34,8 +34,9 @@ RECIPIENT_FIELDS = frozenset(
 ASSESSMENT_FIELDS = frozenset({"recipient", "assessed_on", "level", "assessor_name", "assessor_provider", "note"})
 
 
-def _save(obj, *, acting_user, reason: str) -> None:
-    obj.full_clean()
+def _save(obj, *, acting_user, reason: str, clean: bool = True) -> None:
+    if clean:
+        obj.full_clean()
     if acting_user is not None and getattr(acting_user, "is_authenticated", False):
         obj._history_user = acting_user
     obj._change_reason = reason
@@ -58,14 +59,24 @@ def recipient_update(*, recipient: Recipient, acting_user=None, reason: str = ""
     """Change a recipient; a change to an input of a rule re-verifies their visits and recounts them."""
     refuse_unknown_fields(changes, RECIPIENT_FIELDS, _("a recipient"))
     locked = Recipient.objects.select_for_update().get(pk=recipient.pk)
-    # The birth date follows from the ID number: compare it too.
+    # The birth date follows from the ID number (full_clean derives it): compare it too.
     before = snapshot(locked, {*changes, "birth_date"})
     for name, value in changes.items():
         setattr(locked, name, value)
+    locked.full_clean()
     changed = changed_fields(locked, before)
     if not changed:
         return locked
-    _save(locked, acting_user=acting_user, reason=reason or str(_("Recipient changed")))
+    if "area" in changed and locked.visits.exists():
+        # Visits are evidence filed under the area (and cycle) they were delivered in; a person who
+        # moves to another district is enrolled there anew, not carried over with their visits.
+        raise DomainError(
+            _("%(name)s already has visits in %(area)s; the household area of a served recipient cannot change.")
+            % {"name": locked.name, "area": Recipient.objects.get(pk=locked.pk).area},
+            field="area",
+            code="recipient_has_visits",
+        )
+    _save(locked, acting_user=acting_user, reason=reason or str(_("Recipient changed")), clean=False)
     invalidate(locked, changed, before=before)
     return locked
 

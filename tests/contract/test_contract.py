@@ -327,9 +327,9 @@ def area_a_figure(name: str, value):
     return expect
 
 
-def expect_moved_to_area_b(w: World) -> None:
-    assert RecipientProgress.objects.get(recipient=w.r).area_id == w.area_b.pk
-    assert (area_figure(w.area_a, "recipients"), area_figure(w.area_b, "recipients")) == (2, 2)
+def expect_r3_moved_to_area_a(w: World) -> None:
+    assert RecipientProgress.objects.get(recipient=w.r3).area_id == w.area_a.pk
+    assert (area_figure(w.area_a, "recipients"), area_figure(w.area_b, "recipients")) == (4, 0)
 
 
 def expect_home_moved_east(w: World) -> None:
@@ -516,14 +516,19 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         flagged(ExceptionType.NOT_ELIGIBLE, r_visits_on(R_DAYS[:4]), r_counts=2),
     ),
     ("recipients.recipient", "area"): Recipe(
-        "R moves to area B: A's head count drops and B's rises",
+        # A served recipient's area cannot change (tests/contract/test_issue_cases.py); R3 has no visits yet.
+        "R3, not yet served, moves from area B to area A: B's head count drops and A's rises",
         {
-            **recipient_edits(lambda w: {"area": w.area_b}),
+            **edits(
+                lambda w: {"area": w.area_a},
+                admin=lambda w: w.r3,
+                api=lambda w: f"/api/v1/recipients/{w.r3.pk}/",
+            ),
             # A new recipient: the household area changes from none to A.
             "admin_add": added(Recipient, new_recipient, expect=area_a_figure("recipients", 4)),
             "api_add": api_created("/api/v1/recipients/", new_recipient, expect=area_a_figure("recipients", 4)),
         },
-        expect_moved_to_area_b,
+        expect_r3_moved_to_area_a,
     ),
     ("recipients.recipient", "home_latitude"): Recipe(
         "the home moved 2 km north: the check-ins of 1–6 August are far from it",

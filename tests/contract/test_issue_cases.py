@@ -262,6 +262,22 @@ def test_the_recipient_api_answers_400_naming_a_field_it_does_not_set(world, wri
     assert Recipient.objects.filter(pk=world.r.pk).values().get() == before
 
 
+def test_a_served_recipient_cannot_move_to_another_area_by_service_api_or_admin(world, writers):
+    before = Recipient.objects.filter(pk=world.r.pk).values().get()
+
+    with pytest.raises(DomainError) as refused:
+        recipient_update(recipient=world.r, area=world.area_b)
+    assert refused.value.code == "recipient_has_visits"
+    response = writers.api.patch(f"/api/v1/recipients/{world.r.pk}/", {"area": world.area_b.pk}, format="json")
+    assert response.status_code == 400
+    assert "area" in response.json()
+    page = admin_change(writers.admin, Recipient.objects.get(pk=world.r.pk), {"area": world.area_b}, expect_ok=False)
+    assert "cannot change" in page or "不能" in page
+
+    assert Recipient.objects.filter(pk=world.r.pk).values().get() == before
+    assert_matches_recompute()
+
+
 # --- The roll-ups of today's world and of its recompute agree to begin with -------------------------------
 
 

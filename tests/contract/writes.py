@@ -81,8 +81,9 @@ def _set(data: dict, form, name: str, key: str, value) -> None:
         data[key] = str(value)
 
 
-def admin_change(client, obj, changes: dict | None = None, *, inline: dict | None = None):
-    """Open the admin change page of `obj`, change some fields, post the whole form; it must save.
+def admin_change(client, obj, changes: dict | None = None, *, inline: dict | None = None, expect_ok: bool = True):
+    """Open the admin change page of `obj`, change some fields, post the whole form; it must save
+    (or, with `expect_ok=False`, it must be refused: the form comes back and its page is returned).
 
     `inline` maps (formset prefix, row pk, field) to a new value.
     """
@@ -98,6 +99,9 @@ def admin_change(client, obj, changes: dict | None = None, *, inline: dict | Non
     for (prefix, pk, name), value in (inline or {}).items():
         _set(data, formsets[prefix].empty_form, name, inline_key(data, prefix, pk, name), value)
     response = client.post(url, data)
+    if not expect_ok:
+        assert response.status_code == 200, response.status_code
+        return response.content.decode()
     assert response.status_code == 302, _errors(response)
     return response
 

@@ -255,6 +255,19 @@ def _verify_chunk(visit_ids: list[int], *, reopen: set[int], now: dt.datetime) -
                 current.status = ExceptionStatus.CLEARED
             to_update.append(current)
 
+    # The review queue files an exception under its visit's area and provider (copied to filter
+    # without joins): a visit moved to another provider or area takes its exceptions along.
+    by_pk = {visit.pk: visit for visit in visits}
+    pending = {id(exception) for exception in to_update}
+    for (visit_pk, _type), current in existing.items():
+        visit = by_pk.get(visit_pk)
+        if visit is None or (current.area_id, current.provider_id) == (visit.area_id, visit.provider_id):
+            continue
+        current.area_id, current.provider_id = visit.area_id, visit.provider_id
+        if id(current) not in pending:
+            to_update.append(current)
+            pending.add(id(current))
+
     VisitException.objects.bulk_create(to_create)
     for exception in to_update:
         exception._change_reason = str(_("Re-checked after a change"))
