@@ -29,8 +29,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
+from django.utils.connection import ConnectionDoesNotExist
 from django.utils.module_loading import import_string
 
 import eldercare
@@ -43,6 +44,9 @@ OK = "ok"
 NOT_CONFIGURED = "not_configured"
 WARNING = "warning"
 FAILING = "failing"
+
+# The read replica's database alias (project.db_routers), present only when DATABASE_REPLICA_URL is set.
+REPLICA_ALIAS = "replica"
 
 HEALTH_PATH = "/health/"
 LIVENESS_PATH = "/health/live/"
@@ -65,6 +69,35 @@ def check_database() -> dict:
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return {"status": OK, "vendor": connection.vendor}
+
+
+def check_database_replica() -> dict:
+    """The read replica of dashboards and exports (DATABASE_REPLICA_URL), if any: reachable, and how far behind.
+
+    Failing when it does not answer (dashboards and exports read from it); a warning when it replays
+    more than HEALTH_REPLICA_MAX_LAG_SECONDS behind the primary (their figures are that old).
+    """
+    try:
+        replica = connections[REPLICA_ALIAS]
+    except ConnectionDoesNotExist:
+        return {"status": NOT_CONFIGURED}
+    with replica.cursor() as cursor:
+        if replica.vendor == "postgresql":
+            # Caught up (everything received is replayed) means no lag, however long ago the last write was.
+            cursor.execute(
+                "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+                "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
+            )
+        else:
+            cursor.execute("SELECT NULL")
+        lag = cursor.fetchone()[0]
+    limit = settings.HEALTH_REPLICA_MAX_LAG_SECONDS
+    lag = float(lag) if lag is not None else None
+    return {
+        "status": WARNING if lag is not None and lag > limit else OK,
+        "lag_seconds": round(lag, 1) if lag is not None else None,
+        "max_lag_seconds": limit,
+    }
 
 
 def check_broker() -> dict:

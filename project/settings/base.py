@@ -265,6 +265,7 @@ LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL"
 # name -> check; each returns {"status": "ok" | "not_configured" | "warning" | "failing", ...}.
 HEALTH_CHECKS = {
     "database": "eldercare.core.health.check_database",
+    "database_replica": "eldercare.core.health.check_database_replica",
     "broker": "eldercare.core.health.check_broker",
     "recount_queue": "eldercare.core.health.check_recount_queue",
     "nightly_reconcile": "eldercare.rollups.health.check_last_reconcile",
@@ -277,6 +278,8 @@ HEALTH_RECOUNT_QUEUE_MAX_AGE_SECONDS = float(os.environ.get("HEALTH_RECOUNT_QUEU
 HEALTH_RECONCILE_STALE_HOURS = float(os.environ.get("HEALTH_RECONCILE_STALE_HOURS", "26"))
 # Failing below this much free space where exports are written (EXPORT_ROOT).
 HEALTH_EXPORT_MIN_FREE_MB = int(os.environ.get("HEALTH_EXPORT_MIN_FREE_MB", "1024"))
+# A warning when the read replica (DATABASE_REPLICA_URL) replays further behind the primary than this.
+HEALTH_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("HEALTH_REPLICA_MAX_LAG_SECONDS", "60"))
 # Connecting to the broker gives up after this long (a probe must answer within the balancer's timeout).
 HEALTH_BROKER_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_BROKER_TIMEOUT_SECONDS", "1"))
 

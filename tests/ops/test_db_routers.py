@@ -128,3 +128,10 @@ def test_other_pages_read_from_the_primary(replica, client):
 
     assert response.status_code == 200
     assert secondary.captured_queries == []
+
+
+def test_health_reports_the_replica_when_there_is_one(replica, client, settings):
+    settings.CELERY_BROKER_URL = ""
+    body = client.get("/health/").json()
+    assert body["checks"]["database_replica"]["status"] == "ok"
+    assert "lag_seconds" in body["checks"]["database_replica"]

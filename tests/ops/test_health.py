@@ -57,8 +57,16 @@ def test_it_is_healthy_in_the_embedded_default_and_says_the_broker_is_not_config
     assert body["status"] == "healthy" and body["failing"] == [] and body["warnings"] == []
     assert body["version"] == eldercare.__version__
     checks = body["checks"]
-    assert set(checks) == {"database", "broker", "recount_queue", "nightly_reconcile", "export_disk"}
+    assert set(checks) == {
+        "database",
+        "database_replica",
+        "broker",
+        "recount_queue",
+        "nightly_reconcile",
+        "export_disk",
+    }
     assert checks["database"]["status"] == "ok"
+    assert checks["database_replica"]["status"] == "not_configured"
     assert checks["broker"]["status"] == "not_configured"
     assert checks["recount_queue"] == {
         **checks["recount_queue"],
