@@ -54,7 +54,8 @@ class ExportKind(models.TextChoices):
 
 class ExportFormat(models.TextChoices):
     XLSX = "xlsx", _("Excel (XLSX)")
-    CSV = "csv", _("CSV (UTF-8)")
+    # A zip of the data (only the table) and its provenance sidecar (exports.writers).
+    CSV = "csv", _("CSV (UTF-8, zipped with its provenance)")
     PDF = "pdf", _("PDF")
 
 
@@ -87,6 +88,9 @@ class ExportJob(models.Model):
     scope_label = models.CharField(_("scope name"), max_length=200, blank=True)
     as_of = models.DateField(_("as of (end of day)"))
     filters = models.JSONField(_("filters"), default=dict, blank=True)
+    # Why the data leave the system: asked on the exports page, kept here, in the audit event's
+    # reason and in the file's provenance.
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     rows_estimated = models.PositiveBigIntegerField(_("rows expected"), null=True, blank=True)

@@ -16,6 +16,7 @@ and has no earlier history row was open.
 """
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.db.models import (
     Aggregate,
@@ -34,6 +35,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, FirstValue
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from eldercare.accounts.models import Role
@@ -171,3 +173,74 @@ def jobs_visible_to(user) -> QuerySet:
     if scope_of(user).role == Role.ADMIN:
         return ExportJob.objects.all()
     return ExportJob.objects.filter(requester=user)
+
+
+# --- What the exports page offers ------------------------------------------------------------------
+
+
+@dataclass
+class ScopeChoices:
+    """The scopes a user may pick on the exports page: levels, then a province, an area or a provider."""
+
+    levels: list[tuple[str, str]]
+    provinces: list[tuple[str, str]] = field(default_factory=list)
+    areas: list[tuple[str, str]] = field(default_factory=list)
+    providers: list[tuple[str, str]] = field(default_factory=list)
+    # When the user has one area and nothing else to choose (a district official): (level, code, label).
+    fixed: tuple[str, str, str] | None = None
+
+
+def _demo(is_demo: bool) -> str:
+    # Demonstration records say so wherever they are named (DOMAIN.md).
+    return f"（{gettext('demo')}）" if is_demo else ""
+
+
+def _area_label(region, is_demo: bool) -> str:
+    return f"{region}（{region.code}）{_demo(is_demo)}"
+
+
+def scope_choices(user) -> ScopeChoices:
+    """Levels by role: nationally every level; a province its own and what is in it; an area only itself."""
+    scope = scope_of(user)
+    areas = list(exportable_areas(user).select_related("region").order_by("region__code", "-batch__year"))
+    if not areas:
+        return ScopeChoices(levels=[])
+    labels = dict(ScopeLevel.choices)
+    if scope.area_id is not None:
+        area = areas[0]
+        return ScopeChoices(
+            levels=[(ScopeLevel.AREA, labels[ScopeLevel.AREA])],
+            areas=[(area.region.code, _area_label(area.region, area.is_demo))],
+            fixed=(ScopeLevel.AREA, area.region.code, _area_label(area.region, area.is_demo)),
+        )
+    seen, area_choices = set(), []
+    for area in areas:
+        if area.region.code not in seen:
+            seen.add(area.region.code)
+            area_choices.append((area.region.code, _area_label(area.region, area.is_demo)))
+    province_codes = sorted({area.region.province_code for area in areas})
+    provinces = Region.objects.filter(code__in=province_codes, level=Region.Level.PROVINCE).order_by("code")
+    providers = (
+        scope_queryset(user, Provider.objects.filter(areas__in=[area.pk for area in areas])).distinct().order_by("name")
+    )
+    levels = [ScopeLevel.PROVINCE, ScopeLevel.AREA, ScopeLevel.PROVIDER]
+    if scope.everything:
+        levels.insert(0, ScopeLevel.NATIONAL)
+    return ScopeChoices(
+        levels=[(level, labels[level]) for level in levels],
+        provinces=[(province.code, f"{province}（{province.code}）") for province in provinces],
+        areas=area_choices,
+        providers=[(provider.credit_code, provider.name + _demo(provider.is_demo)) for provider in providers],
+    )
+
+
+def issuing_unit(user) -> str:
+    """Who issues a user's exports, by the scope of their role: an area, a province, or 全国 (nationwide)."""
+    scope = scope_of(user)
+    if scope.area_id is not None:
+        area = PilotArea.objects.select_related("region").filter(pk=scope.area_id).first()
+        return str(area.region) if area else ""
+    if scope.province_prefix:
+        province = Region.objects.filter(code=f"{scope.province_prefix}0000").first()
+        return str(province) if province else ""
+    return "全国"

@@ -6,20 +6,20 @@ Design (issue 8)
    rows, and the same data hash, whenever it is run; the progress report reads the daily
    snapshots. The as-of day may not lie in the future; an export as of today is final once the
    day is over.
-2. Files: exports.writers (XLSX, CSV, PDF; the data hash and the provenance each file carries).
+2. Files: exports.writers (XLSX, CSV in a zip with its provenance sidecar, PDF; the data hash and
+   the provenance each file carries). Every export says why it was made (its purpose).
 3. Every export is an ExportJob row and two audit events ("export"): one when requested (with the
    requester's address) and one when written (with the data hash and row count).
-   `verify_export FILE` recomputes the data hash from the file and looks it up in the jobs.
+   `verify_export FILE` and the verify page recompute the data hash from a file and look it up in
+   the jobs (exports.verification).
 4. Only auditors, officials and administrators export, within their scope (exports.selectors);
    provider staff and caregivers do not. The scope is checked again when the job runs and when
    the file is downloaded.
 """
 
 import datetime as dt
-import hashlib
 import os
 import tempfile
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files import File
@@ -34,7 +34,17 @@ from eldercare.core.queue import enqueue_after_commit
 from . import writers
 from .models import ExportFormat, ExportJob, ExportKind, ExportStatus, ScopeLevel, export_storage
 from .reports import Report, Scope, build_report
-from .selectors import can_export, resolve_scope
+from .selectors import can_export, issuing_unit, resolve_scope
+from .verification import Verification, verify_export_file
+
+__all__ = [
+    "Verification",
+    "export_estimate",
+    "export_request",
+    "export_run",
+    "exports_purge_expired",
+    "verify_export_file",
+]
 
 # A job left "running" this long (its worker died) may be claimed again.
 STALE_RUNNING = dt.timedelta(hours=2)
@@ -71,11 +81,14 @@ def _scope_for(job: ExportJob) -> Scope:
     return Scope(areas=areas, provider=provider, as_of=job.as_of, filters=job.filters)
 
 
-def _provenance(job: ExportJob, report: Report) -> dict:
+def _provenance(job: ExportJob, report: Report, scope: Scope) -> dict:
     return {
         "export_id": job.pk,
         "report": f"{job.kind} · {report.title}",
         "format": job.format,
+        "issuing_unit": issuing_unit(job.requester),
+        "purpose": job.purpose,
+        "demo": scope.has_demo_areas(),
         "exported_by": job.requester.get_username(),
         "exported_at": timezone.localtime(job.started_at or timezone.now()).isoformat(timespec="seconds"),
         "scope": {"level": job.scope_level, "code": job.scope_code, "label": job.scope_label},
@@ -86,9 +99,14 @@ def _provenance(job: ExportJob, report: Report) -> dict:
     }
 
 
-def _filename(job: ExportJob) -> str:
+def _stem(job: ExportJob) -> str:
     scope = job.scope_code or job.scope_level
-    return f"{job.kind}-{scope}-{job.as_of:%Y%m%d}-{job.pk}.{job.format}"
+    return f"{job.kind}-{scope}-{job.as_of:%Y%m%d}-{job.pk}"
+
+
+def _filename(job: ExportJob) -> str:
+    # A CSV travels with its provenance: the zip of <stem>.csv and <stem>.provenance.json.
+    return f"{_stem(job)}.{'zip' if job.format == ExportFormat.CSV else job.format}"
 
 
 @transaction.atomic
@@ -101,10 +119,11 @@ def export_request(
     scope_code: str = "",
     as_of: dt.date,
     filters: dict | None = None,
+    purpose: str = "",
     request=None,
     enqueue: bool = True,
 ) -> ExportJob:
-    """Record an export request and queue the job that writes it (after commit)."""
+    """Record an export request, with its purpose, and queue the job that writes it (after commit)."""
     _check_request(user=user, kind=kind, fmt=fmt, as_of=as_of)
     _areas, _provider, label = resolve_scope(user, scope_level, scope_code)
     job = ExportJob.objects.create(
@@ -116,12 +135,14 @@ def export_request(
         scope_label=label[:200],
         as_of=as_of,
         filters=_clean_filters(filters),
+        purpose=(purpose or "").strip()[:200],
     )
     audit_record(
         action="export",
         user=user,
         request=request,
         obj=job,
+        reason=job.purpose,
         details={"stage": "requested", "job": job.pk, "kind": kind, "format": fmt, "as_of": as_of.isoformat()},
     )
     if enqueue:
@@ -163,18 +184,18 @@ def export_run(job_id: int) -> ExportJob:
     os.close(handle)
     try:
         with translation.override(settings.LANGUAGE_CODE):
-            report = build_report(job.kind, _scope_for(job))
+            scope = _scope_for(job)
+            report = build_report(job.kind, scope)
             ExportJob.objects.filter(pk=job.pk).update(rows_estimated=report.estimate)
             job.rows_estimated = report.estimate
-            provenance = _provenance(job, report)
+            provenance = _provenance(job, report, scope)
+            progress = _progress_callback(job)
             if job.format == ExportFormat.XLSX:
-                writers.write_xlsx(report, provenance, path, on_progress=_progress_callback(job))
+                writers.write_xlsx(report, provenance, path, on_progress=progress)
             elif job.format == ExportFormat.CSV:
-                with open(path, "w", encoding="utf-8", newline="") as out:
-                    for chunk in writers.csv_chunks(report, provenance, on_progress=_progress_callback(job)):
-                        out.write(chunk)
+                writers.write_csv_zip(report, provenance, path, stem=_stem(job), on_progress=progress)
             else:
-                writers.write_progress_pdf(report, provenance, path)
+                writers.write_pdf(report, provenance, path)
             _finish(job, provenance, path)
     except DomainError as error:
         ExportJob.objects.filter(pk=job.pk).update(
@@ -218,6 +239,7 @@ def _audit_written(job: ExportJob, *, request) -> None:
         user=job.requester,
         request=request,
         obj=job,
+        reason=job.purpose,
         details={
             "stage": "written",
             "job": job.pk,
@@ -240,41 +262,6 @@ def export_estimate(*, user, kind: str, scope_level: str, scope_code: str, as_of
     return build_report(kind, scope).estimate
 
 
-def export_stream_csv(job: ExportJob, *, request=None):
-    """The CSV of a requested (small) export as text chunks, recorded like a job's file once the last chunk is out."""
-    if not _claim(job.pk):
-        raise DomainError(_("This export is already being written."))
-    job.refresh_from_db()
-    with translation.override(settings.LANGUAGE_CODE):
-        report = build_report(job.kind, _scope_for(job))
-    provenance = _provenance(job, report)
-    digest = hashlib.sha256()
-
-    def chunks():
-        try:
-            for chunk in writers.csv_chunks(report, provenance):
-                data = chunk.encode("utf-8")
-                digest.update(data)
-                yield data
-        except Exception as error:
-            ExportJob.objects.filter(pk=job.pk).update(
-                status=ExportStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=timezone.now()
-            )
-            raise
-        with transaction.atomic():
-            job.filename = _filename(job)
-            job.file_sha256 = digest.hexdigest()
-            job.sha256 = provenance["sha256"]
-            job.rows_written = provenance["rows"]
-            job.status = ExportStatus.DONE
-            job.progress = 100
-            job.finished_at = timezone.now()
-            job.save()
-            _audit_written(job, request=request)
-
-    return chunks()
-
-
 def exports_purge_expired(*, now: dt.datetime | None = None) -> int:
     """Remove the files of exports past their retention; the records and hashes stay. Returns how many."""
     now = now or timezone.now()
@@ -286,71 +273,3 @@ def exports_purge_expired(*, now: dt.datetime | None = None) -> int:
             status=ExportStatus.EXPIRED, file=""
         )
     return purged
-
-
-# --- Verifying a file -----------------------------------------------------------------------------
-
-
-@dataclass
-class Verification:
-    unchanged: bool = False
-    recorded: bool = False
-    job: ExportJob | None = None
-    data_sha256: str = ""
-    claimed_sha256: str = ""
-    rows: int = 0
-    messages: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.unchanged and self.recorded
-
-
-def verify_export_file(path: str) -> Verification:
-    """Whether a file is an export as written (data hash recomputed from its cells) and matches a recorded export."""
-    result = Verification()
-    whole_file = writers.file_sha256(path)
-    with open(path, "rb") as handle:
-        magic = handle.read(5)
-    if magic.startswith(b"%PDF"):
-        job = ExportJob.objects.filter(file_sha256=whole_file).order_by("pk").first()
-        result.unchanged = result.recorded = job is not None
-        result.job = job
-        result.messages.append(
-            _("The PDF is byte for byte export #%(pk)s.") % {"pk": job.pk}
-            if job
-            else _("No recorded export has this PDF's SHA-256: it was changed or never exported here.")
-        )
-        return result
-    try:
-        if magic.startswith(b"PK"):
-            header, rows, provenance = writers.read_xlsx(path)
-        else:
-            header, rows, provenance = writers.read_csv(path)
-        kinds = [kind for _label, kind in provenance["columns"]]
-        result.data_sha256, result.rows = writers.data_hash(header, rows, kinds)
-    except (writers.UnreadableExport, ValueError, KeyError, TypeError) as error:
-        result.messages.append(_("The file cannot be read as an export: %(error)s") % {"error": error})
-        return result
-    result.claimed_sha256 = provenance.get("sha256", "")
-    result.unchanged = result.data_sha256 == result.claimed_sha256 and result.rows == provenance.get("rows")
-    if result.unchanged:
-        result.messages.append(_("The data are unchanged: their SHA-256 is the one the file records."))
-    else:
-        result.messages.append(
-            _("The data were changed after export: SHA-256 %(actual)s, the file records %(claimed)s.")
-            % {"actual": result.data_sha256, "claimed": result.claimed_sha256}
-        )
-    job = ExportJob.objects.filter(pk=provenance.get("export_id"), sha256=result.data_sha256).first()
-    if job is None:
-        job = ExportJob.objects.filter(sha256=result.data_sha256).order_by("pk").first()
-    result.job = job
-    result.recorded = job is not None
-    if job is not None:
-        result.messages.append(
-            _("The data match export #%(pk)s by %(user)s as of %(as_of)s.")
-            % {"pk": job.pk, "user": job.requester.get_username(), "as_of": job.as_of}
-        )
-    else:
-        result.messages.append(_("No recorded export has these data."))
-    return result

@@ -190,6 +190,27 @@ def report_rows(kind: str, user, as_of: dt.date, level: str = "national", code: 
     return report, [prepare(row, report.columns) for row in report.rows]
 
 
+def totals_of(report) -> dict:
+    """The report's totals (read after its rows) by column label, without the columns that have none."""
+    labels = [column.label for column in report.columns]
+    return {label: value for label, value in zip(labels, report.totals(), strict=True) if value is not None}
+
+
+def csv_zip(job) -> tuple[list[list[str]], dict, list[str]]:
+    """The rows of a CSV export's data file, its sidecar provenance, and the names in the zip."""
+    import csv
+    import io
+    import json
+    import zipfile
+
+    with job.file.open("rb") as handle, zipfile.ZipFile(io.BytesIO(handle.read())) as archive:
+        names = archive.namelist()
+        data = archive.read(next(name for name in names if name.endswith(".csv")))
+        provenance = json.loads(archive.read(next(name for name in names if name.endswith(".provenance.json"))))
+    assert data.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")))), provenance, names
+
+
 def by_column(report, rows, key_label: str) -> dict:
     """Rows as dicts keyed by header label, indexed by the value of one column."""
     labels = [column.label for column in report.columns]

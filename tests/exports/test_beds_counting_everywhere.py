@@ -105,8 +105,8 @@ def test_a_withdrawn_bed_accepted_in_the_cycle_counts_in_the_progress_pdf(world,
         text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.read())).pages)
     # Cells come out one a line; the area's row runs from its code to the totals row.
     cells = text.split()
-    area_row = " ".join(cells[cells.index("110114") : cells.index("合计")])
-    assert " 2000 1 " in area_row  # target beds, then beds accepted
+    area_row = " ".join(cells[cells.index("110114") : cells.index("范围内合计")])
+    assert " 2,000 1 " in area_row  # target beds, then beds accepted
 
 
 def test_the_bed_ledger_counts_the_withdrawn_bed_and_not_those_outside_the_cycle(world, beds):

@@ -1,10 +1,13 @@
 import csv
 import datetime as dt
 import io
+import json
+import zipfile
 
 from django.urls import reverse
 from django.utils import timezone
 
+from eldercare.core.models import AuditEvent
 from eldercare.exports import services, writers
 from eldercare.exports.models import ExportJob, ExportStatus, export_storage
 from eldercare.exports.services import export_request, export_run, exports_purge_expired
@@ -17,7 +20,7 @@ def test_a_large_export_runs_as_a_celery_job_with_progress_and_a_download_link(
     world, client, settings, time_machine, django_capture_on_commit_callbacks, monkeypatch
 ):
     settings.EXPORT_INLINE_MAX_ROWS = 100
-    monkeypatch.setattr(writers, "PROGRESS_EVERY_ROWS", 1000)
+    monkeypatch.setattr(writers.tabular, "PROGRESS_EVERY_ROWS", 1000)
     seen = []
     real_callback = services._progress_callback
 
@@ -35,7 +38,8 @@ def test_a_large_export_runs_as_a_celery_job_with_progress_and_a_download_link(
     area = bulk_world(recipients=300, visits_per_recipient=10)
     time_machine.move_to(at(NOW_DAY, 10))
     client.force_login(world.auditor)
-    form = {"kind": "visits", "format": "csv", "scope_level": "area", "scope_code": area.code, "as_of": "2023-10-01"}
+    form = {"kind": "visits", "format": "csv", "scope_level": "area", "area": area.code, "as_of": "2023-10-01"}
+    form["purpose"] = "抽查"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("exports:index"), form)
     job = ExportJob.objects.get()
@@ -46,10 +50,11 @@ def test_a_large_export_runs_as_a_celery_job_with_progress_and_a_download_link(
     page = client.get(reverse("exports:detail", kwargs={"pk": job.pk})).content.decode()
     assert status["download_url"] in page and "<progress" in page
     download = client.get(status["download_url"])
-    body = b"".join(download.streaming_content).decode("utf-8-sig")
+    with zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))) as archive:
+        body = archive.read(f"visits-{area.code}-20231001-{job.pk}.csv").decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
-    assert rows.index([]) == 3001
-    assert {row[22] for row in rows[1:3001]} == {"是"}
+    assert len(rows) == 3001
+    assert {row[22] for row in rows[1:]} == {"是"}
     assert job.rows_estimated == 3000
     # The bar moved while the rows were written: 1000, 2000 and 3000 of the 3000 expected.
     assert seen == [(1000, 33), (2000, 66), (3000, 99)]
@@ -65,16 +70,20 @@ def test_running_an_export_job_twice_writes_it_once(world):
     assert len(list(export_storage.listdir(first.file.name.rsplit("/", 1)[0])[1])) == 1
 
 
-def test_a_small_csv_downloads_at_once_and_is_recorded(world, client):
+def test_a_small_export_downloads_at_once_and_is_recorded_with_its_purpose(world, client):
     client.force_login(world.area_auditor)
-    form = {"kind": "visits", "format": "csv", "scope_level": "area", "scope_code": "110114", "as_of": "2023-10-01"}
-    response = client.post(reverse("exports:index"), form)
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    body = b"".join(response.streaming_content)
-    assert body.startswith("\ufeff".encode())
+    form = {"kind": "visits", "format": "csv", "as_of": "2023-10-01", "purpose": "季度核查"}
+    response = client.post(reverse("exports:index"), form)  # an area auditor chooses no scope: theirs is fixed
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     job = ExportJob.objects.get()
-    assert (job.status, job.rows_written, job.file.name) == (ExportStatus.DONE, 8, "")
-    assert job.sha256 in body.decode("utf-8-sig")
+    assert (job.status, job.rows_written, job.scope_level, job.scope_code) == (ExportStatus.DONE, 8, "area", "110114")
+    assert response["Content-Disposition"] == f'attachment; filename="{job.filename}"'
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        provenance = json.loads(archive.read(job.filename.replace(".zip", ".provenance.json")))
+    assert (provenance["sha256"], provenance["purpose"]) == (job.sha256, "季度核查")
+    events = AuditEvent.objects.filter(action="export", object_id=str(job.pk))
+    assert {event.details["stage"] for event in events} == {"requested", "written", "downloaded"}
+    assert {event.reason for event in events} == {"季度核查"}
 
 
 def test_the_exports_page_lists_my_exports_and_shows_form_errors(world, client):
@@ -82,10 +91,12 @@ def test_the_exports_page_lists_my_exports_and_shows_form_errors(world, client):
     client.force_login(world.auditor)
     page = client.get(reverse("exports:index")).content.decode()
     assert reverse("exports:download", kwargs={"pk": ExportJob.objects.get().pk}) in page
-    form = {"kind": "visits", "format": "pdf", "scope_level": "national", "as_of": "2023-10-01"}
+    form = {"kind": "visits", "format": "pdf", "scope_level": "national", "as_of": "2023-10-01", "purpose": "x"}
     response = client.post(reverse("exports:index"), form)
     assert response.status_code == 200 and ExportJob.objects.count() == 1
     assert response.context["form"].errors
+    response = client.post(reverse("exports:index"), form | {"format": "xlsx", "purpose": ""})
+    assert "purpose" in response.context["form"].errors and ExportJob.objects.count() == 1
 
 
 def test_expired_export_files_are_removed_and_their_records_kept(world, time_machine, settings):

@@ -5,6 +5,9 @@ streams rows from one query (`values_list(...).iterator(chunk_size=...)`), so me
 grow with the number of rows. The progress report reads `rollups.AreaDailySnapshot`: for each
 area the latest snapshot on or before the as-of day.
 
+Each ledger declares its columns once (label, type, width, source, format: reports.base), and
+`LEDGERS` names them all, so a file's header row says which ledger it is.
+
 Column headers and coded values use the fixed export vocabulary (exports.vocabulary). Names of
 areas, providers, caregivers, categories and recipients are read from the current records (a
 later rename shows in a re-run); every fact that is counted or paid for is read as of the day.
@@ -15,18 +18,28 @@ and re-exports what callers import.
 """
 
 from ..models import ExportKind
-from .base import CHUNK_SIZE, C, Column, Report, Scope
-from .beds import BED_COLUMNS, bed_ledger
+from .base import CHUNK_SIZE, DEMO_MARK, Column, Ledger, Report, Scope
+from .beds import BED_COLUMNS, BEDS, bed_ledger
 from .progress import (
     DISBURSEMENT_COLUMNS,
+    DISBURSEMENTS,
+    PROGRESS,
     PROGRESS_COLUMNS,
     PROGRESS_PDF_COLUMNS,
     disbursement_ledger,
     expected_by,
     progress_report,
 )
-from .recipients import RECIPIENT_COLUMNS, recipient_ledger, recipient_rows_queryset
-from .visits import EXCEPTION_COLUMNS, VISIT_COLUMNS, exception_ledger, visit_ledger, visit_rows_queryset
+from .recipients import RECIPIENT_COLUMNS, RECIPIENTS, recipient_ledger, recipient_rows_queryset
+from .visits import (
+    EXCEPTION_COLUMNS,
+    EXCEPTIONS,
+    VISIT_COLUMNS,
+    VISITS,
+    exception_ledger,
+    visit_ledger,
+    visit_rows_queryset,
+)
 
 BUILDERS = {
     ExportKind.PROGRESS: progress_report,
@@ -38,22 +51,43 @@ BUILDERS = {
 }
 
 
+LEDGERS: dict[str, Ledger] = {
+    ledger.kind: ledger for ledger in (PROGRESS, RECIPIENTS, VISITS, BEDS, EXCEPTIONS, DISBURSEMENTS)
+}
+
+
 def build_report(kind: str, scope: Scope) -> Report:
     return BUILDERS[kind](scope)
 
 
+def ledger_with_header(header: list[str]) -> Ledger | None:
+    """The ledger whose columns are exactly these labels (a CSV read without its provenance)."""
+    for ledger in LEDGERS.values():
+        if [column.label for column in ledger.columns] == list(header):
+            return ledger
+    return None
+
+
 __all__ = [
+    "BEDS",
     "BED_COLUMNS",
     "BUILDERS",
     "CHUNK_SIZE",
+    "DEMO_MARK",
+    "DISBURSEMENTS",
     "DISBURSEMENT_COLUMNS",
+    "EXCEPTIONS",
     "EXCEPTION_COLUMNS",
+    "LEDGERS",
+    "PROGRESS",
     "PROGRESS_COLUMNS",
     "PROGRESS_PDF_COLUMNS",
+    "RECIPIENTS",
     "RECIPIENT_COLUMNS",
+    "VISITS",
     "VISIT_COLUMNS",
-    "C",
     "Column",
+    "Ledger",
     "Report",
     "Scope",
     "bed_ledger",
@@ -61,6 +95,7 @@ __all__ = [
     "disbursement_ledger",
     "exception_ledger",
     "expected_by",
+    "ledger_with_header",
     "progress_report",
     "recipient_ledger",
     "recipient_rows_queryset",

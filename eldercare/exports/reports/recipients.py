@@ -5,7 +5,6 @@ import datetime as dt
 from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
 
 from eldercare.beds.models import FamilyCareBed
-from eldercare.core.masking import mask_resident_id
 from eldercare.recipients.models import (
     DISABLED_LEVELS,
     MINIMUM_AGE,
@@ -15,30 +14,48 @@ from eldercare.recipients.models import (
     Recipient,
 )
 
-from .. import vocabulary as v
 from ..models import ExportKind
 from ..selectors import as_of_rows, counted_days_as_of
-from .base import CHUNK_SIZE, C, Report, Scope
+from .base import (
+    AREA_CODE,
+    AREA_NAME,
+    CHUNK_SIZE,
+    COUNT,
+    Column,
+    Ledger,
+    Report,
+    Scope,
+    derived,
+    masked,
+    word,
+    yes_no,
+)
 
-RECIPIENT_COLUMNS = [
-    C("服务对象编号", "int", 10),
-    C("身份证号（脱敏）", width=20),
-    C("姓名", width=10),
-    C("性别", width=5),
-    C("出生日期", "date", 11),
-    C("项目地区代码", width=10),
-    C("项目地区", width=18),
-    C("服务机构", width=22),
-    C("经济困难类别", width=12),
-    C("能力评估等级", width=10),
-    C("评估日期", "date", 11),
-    C("当日符合上门服务条件", width=10),
-    C("计入服务次数", "int", 8),
-    C("达成1人次日期", "date", 11),
-    C("最近计入服务日期", "date", 11),
-    C("床位状态", width=10),
-    C("床位验收日期", "date", 11),
-]
+RECIPIENTS = Ledger(
+    ExportKind.RECIPIENTS,
+    "服务对象台账",
+    (
+        Column("服务对象编号", "int", 10, "id"),
+        Column("身份证号（脱敏）", "str", 20, masked("resident_id")),
+        Column("姓名", "str", 10, "name"),
+        Column("性别", "str", 5, word("sex", "sex")),
+        Column("出生日期", "date", 11, "birth_date"),
+        Column("项目地区代码", "str", 10, AREA_CODE),
+        Column("项目地区", "str", 18, AREA_NAME),
+        Column("服务机构", "str", 22, "provider__name"),
+        Column("经济困难类别", "str", 12, word("economic_category", "economic_category")),
+        Column("能力评估等级", "str", 10, word("capability_level", "level")),
+        Column("评估日期", "date", 11, "assessed_on"),
+        Column("当日符合上门服务条件", "str", 10, yes_no("eligible")),
+        Column("计入服务次数", "int", 8, derived("counted"), COUNT),
+        Column("达成1人次日期", "date", 11, derived("reached_on")),
+        Column("最近计入服务日期", "date", 11, derived("last_day")),
+        Column("床位状态", "str", 10, word("bed_status", "bed_status")),
+        Column("床位验收日期", "date", 11, "bed_accepted_on"),
+    ),
+    also_fetch=("id", "needed"),
+)
+RECIPIENT_COLUMNS = list(RECIPIENTS.columns)
 
 
 def _sixty_years_before(day: dt.date) -> dt.date:
@@ -83,8 +100,6 @@ def recipient_rows_queryset(scope: Scope):
 
 def recipient_ledger(scope: Scope) -> Report:
     def rows():
-        labels = scope.area_labels()
-        recipients = recipient_rows_queryset(scope)
         days = (
             # Narrowed like the recipients (not by an IN over them, which PostgreSQL re-evaluates
             # per row); days of recipients not in the ledger are skipped by the merge below.
@@ -95,67 +110,22 @@ def recipient_ledger(scope: Scope) -> Report:
             .order_by("recipient_id", "service_date")
             .iterator(chunk_size=CHUNK_SIZE)
         )
-        pending = next(days, None)
-        for (
-            pk,
-            resident_id,
-            name,
-            sex,
-            birth_date,
-            area_id,
-            provider,
-            category,
-            level,
-            assessed_on,
-            eligible,
-            bed_status,
-            bed_accepted_on,
-            needed,
-        ) in recipients.values_list(
-            "id",
-            "resident_id",
-            "name",
-            "sex",
-            "birth_date",
-            "area_id",
-            "provider__name",
-            "economic_category",
-            "level",
-            "assessed_on",
-            "eligible",
-            "bed_status",
-            "bed_accepted_on",
-            "needed",
-        ).iterator(chunk_size=CHUNK_SIZE):
-            # Merge the two sorted streams: this recipient's counted days come next in `days`.
+        pending = [next(days, None)]
+
+        def merge(row: dict) -> None:
+            """Merge the two sorted streams: this recipient's counted days come next in `days`."""
+            pk, needed = row["id"], row["needed"]
             counted, reached_on, last_day = 0, None, None
-            while pending is not None and pending[0] <= pk:
-                if pending[0] == pk:
+            while pending[0] is not None and pending[0][0] <= pk:
+                if pending[0][0] == pk:
                     counted += 1
-                    last_day = pending[1]
+                    last_day = pending[0][1]
                     if counted == needed:
-                        reached_on = pending[1]
-                pending = next(days, None)
-            code, area_name = labels.get(area_id, ("", ""))
-            yield (
-                pk,
-                mask_resident_id(resident_id),
-                name,
-                v.word("sex", sex),
-                birth_date,
-                code,
-                area_name,
-                provider,
-                v.word("economic_category", category),
-                v.word("capability_level", level),
-                assessed_on,
-                v.yes_no(bool(eligible)),
-                counted,
-                reached_on,
-                last_day,
-                v.word("bed_status", bed_status),
-                bed_accepted_on,
-            )
+                        reached_on = pending[0][1]
+                pending[0] = next(days, None)
+            row.update(counted=counted, reached_on=reached_on, last_day=last_day)
+
+        yield from RECIPIENTS.rows(RECIPIENTS.query(recipient_rows_queryset(scope)), scope.context(), step=merge)
 
     estimate = scope.narrow(Recipient.objects.all()).count()
-    return Report(ExportKind.RECIPIENTS, "服务对象台账", RECIPIENT_COLUMNS, rows(), estimate)
+    return Report(RECIPIENTS.kind, RECIPIENTS.title, RECIPIENT_COLUMNS, rows(), estimate)

@@ -1,23 +1,26 @@
-"""`manage.py verify_export FILE`: is this export file unchanged, and does it match a recorded export?
+"""`manage.py verify_export FILE [--provenance SIDECAR]`: is this export file unchanged, and recorded here?
 
-Exits 0 when both hold, 1 otherwise (so a script can rely on it).
+FILE is an XLSX, a CSV export's zip, an extracted CSV (its `.provenance.json` next to it is read
+when present) or a PDF. Exits 0 when both hold, 1 otherwise (so a script can rely on it). The
+exports page's "verify a file" does the same for an upload.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from eldercare.exports.services import verify_export_file
+from eldercare.exports.verification import verify_export_file
 
 
 class Command(BaseCommand):
     help = "Recompute an export file's data hash and compare it with the file's provenance and the export records."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="An exported XLSX, CSV or PDF file.")
+        parser.add_argument("file", help="An exported XLSX, CSV zip, CSV or PDF file.")
+        parser.add_argument("--provenance", help="The .provenance.json of an extracted CSV, if not next to it.")
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args, file, provenance=None, **options):
         try:
-            result = verify_export_file(file)
+            result = verify_export_file(file, provenance_path=provenance)
         except OSError as error:
             raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": error}) from error
         for message in result.messages:
