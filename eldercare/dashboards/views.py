@@ -36,6 +36,10 @@ def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _batch_year(request: HttpRequest) -> int | None:
     raw = request.GET.get("batch", "")
     return int(raw) if raw.isdigit() else None
@@ -66,12 +70,23 @@ def landing(request: HttpRequest) -> HttpResponse:
     return redirect("admin:index")
 
 
+def _short_name(row, province) -> str:
+    """An area's name without its province's (北京市昌平区 → 昌平区), for a chart's axis."""
+    name, prefix = row.name, str(province)
+    return name[len(prefix) :] if name.startswith(prefix) and len(name) > len(prefix) else name
+
+
 def _overview_page(request: HttpRequest, *, province=None) -> HttpResponse:
     today = timezone.localdate()
     as_of, error = _as_of(request, today)
     batch = selectors.default_batch(_batch_year(request))
     data = selectors.overview(request.user, today=today, batch=batch, province=province, as_of=as_of)
-    province_chart = {
+    # Nationally one bar per province; on a province's page one bar per pilot area in it.
+    if province is None:
+        bars = [(group.name, group.totals.headline, group.totals.elapsed_percent) for group in data.provinces]
+    else:
+        bars = [(_short_name(row, province), row.headline, row.elapsed_percent) for row in data.rows]
+    progress_chart = {
         "labels": {
             # xgettext:no-python-format
             "person_times": _("Person-times, % of target"),
@@ -81,12 +96,12 @@ def _overview_page(request: HttpRequest, *, province=None) -> HttpResponse:
         },
         "rows": [
             {
-                "name": group.name,
-                "person_times": _number(group.totals.headline["person_times"].percent),
-                "beds": _number(group.totals.headline["beds"].percent),
-                "expected": _number(group.totals.elapsed_percent),
+                "name": name,
+                "person_times": _number(headline["person_times"].percent),
+                "beds": _number(headline["beds"].percent),
+                "expected": _number(elapsed),
             }
-            for group in data.provinces
+            for name, headline, elapsed in bars
         ],
     }
     return render(
@@ -99,7 +114,7 @@ def _overview_page(request: HttpRequest, *, province=None) -> HttpResponse:
             error,
             overview=data,
             province=province,
-            province_chart=province_chart,
+            province_chart=progress_chart,
             behind_percent=round(settings.DASHBOARD_BEHIND_RATIO * 100),
             far_percent=round(settings.DASHBOARD_FAR_BEHIND_RATIO * 100),
         ),
@@ -133,9 +148,16 @@ def area(request: HttpRequest, area_code: str) -> HttpResponse:
     as_of, error = _as_of(request, today)
     data = selectors.area_dashboard(request.user, pilot_area, today=today, as_of=as_of)
     progress_chart = {
-        "labels": {"reached": _("Person-times reached"), "target": _("Straight line to the target")},
+        "labels": {
+            "reached": _("Person-times reached"),
+            "target": _("Straight line to the target"),
+            "today": _("As of") if as_of else _("Today"),
+        },
         "series": data.series,
         "target": data.target_line,
+        # The x-axis is the cycle, whatever the day shown; the marker says where that day falls in it.
+        "cycle_start": _iso(pilot_area.cycle_start),
+        "cycle_end": _iso(pilot_area.cycle_end),
         "as_of": (as_of or today).isoformat(),
     }
     funds_chart = {
@@ -148,7 +170,16 @@ def area(request: HttpRequest, area_code: str) -> HttpResponse:
     return render(
         request,
         "dashboards/area.html",
-        _context(request, today, as_of, error, dashboard=data, progress_chart=progress_chart, funds_chart=funds_chart),
+        _context(
+            request,
+            today,
+            as_of,
+            error,
+            dashboard=data,
+            crumbs=selectors.breadcrumbs(request.user, pilot_area, data.province_name),
+            progress_chart=progress_chart,
+            funds_chart=funds_chart,
+        ),
     )
 
 

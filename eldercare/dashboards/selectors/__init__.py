@@ -18,12 +18,14 @@ The reads live in `figures` (pace and headlines), `overview` (national and provi
 
 from eldercare.rollups.rules import cycle_elapsed_share
 
-from .area import BED_STAGES, AreaDashboard, AtRiskRecipient, FundLine, area_dashboard
+from .area import BED_STAGES, AreaDashboard, AtRiskRecipient, Crumb, FundLine, area_dashboard, breadcrumbs
 from .figures import (
     BAND_LABELS,
     BAND_SEVERITY,
     BEHIND,
+    FAILED,
     FAR_BEHIND,
+    MET,
     NO_DATA,
     ON_TRACK,
     ONE_DECIMAL,
@@ -31,6 +33,8 @@ from .figures import (
     Expectation,
     Headline,
     area_row,
+    cycle_ended,
+    final_band,
     headlines,
     pace_band,
     satisfaction_band,
@@ -47,6 +51,7 @@ from .overview import (
     province_in_scope,
     sees_dashboards,
     visible_areas,
+    without_provider_counts,
 )
 
 __all__ = [
@@ -54,13 +59,16 @@ __all__ = [
     "BAND_SEVERITY",
     "BED_STAGES",
     "BEHIND",
+    "FAILED",
     "FAR_BEHIND",
+    "MET",
     "NO_DATA",
     "ONE_DECIMAL",
     "ON_TRACK",
     "AreaDashboard",
     "AreaRow",
     "AtRiskRecipient",
+    "Crumb",
     "Expectation",
     "FundLine",
     "Headline",
@@ -71,8 +79,11 @@ __all__ = [
     "area_in_scope",
     "area_row",
     "area_rows",
+    "breadcrumbs",
+    "cycle_ended",
     "cycle_elapsed_share",
     "default_batch",
+    "final_band",
     "headlines",
     "overview",
     "pace_band",
@@ -80,5 +91,6 @@ __all__ = [
     "satisfaction_band",
     "sees_dashboards",
     "visible_areas",
+    "without_provider_counts",
     "worst_band",
 ]

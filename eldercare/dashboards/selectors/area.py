@@ -1,7 +1,10 @@
-"""The area view: progress over time, recipients by band, beds by stage, providers, funds, at risk.
+"""The area view: progress over the cycle, recipients by band, beds by stage, providers, funds, at risk.
 
 Bands of counted visits are thirds of the batch's person-time threshold
-(rollups.rules.person_time_bands); a bed counts toward the target by beds.rules.
+(rollups.rules.person_time_bands); a bed counts toward the target by beds.rules. The trend runs
+over the cycle only: the daily snapshots from its first day to the day shown (never past its
+last day), against the straight line to the target. Recipients the roll-ups flag `at_risk` are
+at risk while the cycle runs and have failed (未达成) once it is over: the page says which.
 """
 
 import datetime as dt
@@ -13,8 +16,8 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.accounts.scoping import scope_queryset
-from eldercare.areas.models import Disbursement, FundAllocation, FundUse, PilotArea
+from eldercare.accounts.scoping import scope_of, scope_queryset
+from eldercare.areas.models import Disbursement, FundAllocation, FundUse, PilotArea, Region
 from eldercare.beds.models import BedStatus, FamilyCareBed
 from eldercare.beds.rules import beds_counting_toward_target_q
 from eldercare.rollups.models import AreaDailySnapshot, RecipientProgress
@@ -42,6 +45,13 @@ class AtRiskRecipient:
     still_needed: int
     last_counted_on: dt.date | None
     url: str
+    provider: str = ""
+
+
+@dataclass
+class Crumb:
+    label: str
+    url: str | None
 
 
 @dataclass
@@ -75,6 +85,11 @@ class AreaDashboard:
     providers_computed_at: dt.datetime | None
     funds: list[FundLine]
     updated_at: dt.datetime | None = field(default=None)
+    # Recipients with no provider yet: nobody is serving them (listed for officials to act on).
+    without_provider: list[AtRiskRecipient] = field(default_factory=list)
+    without_provider_total: int = 0
+    cycle_over: bool = False  # today is after the cycle's last day: at risk has become failed
+    province_name: str = ""
 
     @property
     def visits_per_person_time(self) -> int:
@@ -130,10 +145,11 @@ def _funds(user, area: PilotArea, day: dt.date) -> list[FundLine]:
     ]
 
 
-def _at_risk(user, area: PilotArea) -> tuple[list[AtRiskRecipient], int]:
+def _listed(user, area: PilotArea, **condition) -> tuple[list[AtRiskRecipient], int]:
+    """Recipients of the area whose progress row matches, closest to the person-time first, and how many."""
     needed = area.batch.visits_per_person_time
-    progress = scope_queryset(user, RecipientProgress.objects.filter(area=area, at_risk=True))
-    chosen = progress.select_related("recipient").order_by("-counted_visits", "recipient__name", "pk")
+    progress = scope_queryset(user, RecipientProgress.objects.filter(area=area, **condition))
+    chosen = progress.select_related("recipient__provider").order_by("-counted_visits", "recipient__name", "pk")
     listed = [
         AtRiskRecipient(
             recipient_id=item.recipient_id,
@@ -142,11 +158,28 @@ def _at_risk(user, area: PilotArea) -> tuple[list[AtRiskRecipient], int]:
             still_needed=max(0, needed - item.counted_visits),
             last_counted_on=item.last_counted_on,
             url=reverse("admin:recipients_recipient_change", args=[item.recipient_id]),
+            provider=item.recipient.provider.name if item.recipient.provider_id else "",
         )
         for item in chosen[: settings.DASHBOARD_AT_RISK_LIMIT]
     ]
     # Always counted, so the page runs the same queries whether or not the list is cut.
     return listed, progress.count()
+
+
+def _at_risk(user, area: PilotArea) -> tuple[list[AtRiskRecipient], int]:
+    return _listed(user, area, at_risk=True)
+
+
+def breadcrumbs(user, area: PilotArea, province_name: str) -> list[Crumb]:
+    """全国 › 北京市 › 北京市昌平区: names, linked where the user's scope reaches."""
+    scope = scope_of(user)
+    province_code = area.region.province_code
+    province_url = reverse("dashboards:province", kwargs={"province_code": province_code})
+    crumbs = [Crumb(str(_("National")), reverse("dashboards:national") if scope.everything else None)]
+    sees_province = scope.everything or scope.province_prefix == province_code[:2]
+    crumbs.append(Crumb(province_name, province_url if sees_province else None))
+    crumbs.append(Crumb(str(area.region), None))
+    return crumbs
 
 
 def area_dashboard(user, area: PilotArea, *, today: dt.date, as_of: dt.date | None = None) -> AreaDashboard:
@@ -159,7 +192,11 @@ def area_dashboard(user, area: PilotArea, *, today: dt.date, as_of: dt.date | No
             scope_queryset(user, AreaDailySnapshot.objects.filter(area=area, day__lte=as_of)).order_by("-day").first()
         )
         row = area_row(area, source, day=as_of)
-    snapshots = scope_queryset(user, AreaDailySnapshot.objects.filter(area=area, day__lte=day)).order_by("day")
+    # The cycle only: from its first day to the day shown, never past its last day.
+    snapshots = scope_queryset(user, AreaDailySnapshot.objects.filter(area=area, day__lte=day))
+    if area.cycle_start and area.cycle_end:
+        snapshots = snapshots.filter(day__gte=area.cycle_start, day__lte=area.cycle_end)
+    snapshots = snapshots.order_by("day")
     series = [
         {"day": item["day"].isoformat(), "person_times": item["person_times_reached"], "visits": item["counted_visits"]}
         for item in snapshots.values("day", "person_times_reached", "counted_visits")
@@ -181,6 +218,8 @@ def area_dashboard(user, area: PilotArea, *, today: dt.date, as_of: dt.date | No
         {"label": str(_("Reached (1 person-time)")), "value": f.get("person_times_reached", 0)},
     ]
     at_risk, at_risk_total = _at_risk(user, area)
+    without_provider, without_provider_total = _listed(user, area, recipient__provider__isnull=True)
+    province = Region.objects.filter(code=area.region.province_code, level=Region.Level.PROVINCE).first()
     funnel, withdrawn, counting = _bed_funnel(user, area, day)
     providers = list(
         scope_queryset(user, ProviderAreaStats.objects.filter(area=area))
@@ -207,4 +246,8 @@ def area_dashboard(user, area: PilotArea, *, today: dt.date, as_of: dt.date | No
         providers_computed_at=max((p.computed_at for p in providers), default=None),
         funds=_funds(user, area, day),
         updated_at=row.computed_at,
+        without_provider=without_provider,
+        without_provider_total=without_provider_total,
+        cycle_over=bool(area.cycle_end and today > area.cycle_end),
+        province_name=str(province) if province else area.region.province_code,
     )

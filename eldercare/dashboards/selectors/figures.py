@@ -4,6 +4,9 @@ Pace: an area is expected to have reached, by a day, the share of its targets eq
 of its one-year cycle elapsed by the end of that day (rollups.rules.expected_by). A figure is
 "behind" below DASHBOARD_BEHIND_RATIO of that expectation and "far behind" below
 DASHBOARD_FAR_BEHIND_RATIO; satisfaction is a floor, judged against its target.
+
+Once a cycle is over there is no pace left to judge: a figure has reached its target (met,
+已达成) or it has not (failed, 未达成), which is not the same as being behind with time to catch up.
 """
 
 import datetime as dt
@@ -18,13 +21,17 @@ from eldercare.rollups.models import ProgressFigures
 from eldercare.rollups.rules import cycle_elapsed_share, expected_by
 
 ON_TRACK, BEHIND, FAR_BEHIND, NO_DATA = "on_track", "behind", "far_behind", "no_data"
+MET, FAILED = "met", "failed"  # after the cycle's last day
 BAND_LABELS = {
     ON_TRACK: _("On track"),
     BEHIND: _("Behind"),
     FAR_BEHIND: _("Far behind"),
     NO_DATA: _("No figures yet"),
+    MET: _("Target reached"),
+    FAILED: _("Target not reached"),
 }
-BAND_SEVERITY = {FAR_BEHIND: 0, BEHIND: 1, ON_TRACK: 2, NO_DATA: 3}
+# Worst first: sorting a table by status puts the areas that need attention at the top.
+BAND_SEVERITY = {FAILED: 0, FAR_BEHIND: 1, BEHIND: 2, ON_TRACK: 3, MET: 4, NO_DATA: 5}
 ONE_DECIMAL = Decimal("0.1")
 
 
@@ -46,6 +53,13 @@ def pace_band(percent: Decimal | None, expected_percent: Decimal | None) -> str:
     if ratio >= Decimal(str(settings.DASHBOARD_FAR_BEHIND_RATIO)):
         return BEHIND
     return FAR_BEHIND
+
+
+def final_band(percent: Decimal | None) -> str:
+    """After the cycle: the target reached (100% or more) or not."""
+    if percent is None:
+        return NO_DATA
+    return MET if percent >= 100 else FAILED
 
 
 def satisfaction_band(rate: Decimal | None, target: Decimal) -> str:
@@ -97,15 +111,21 @@ class Expectation:
     funds: Decimal = Decimal(0)
 
 
-def headlines(figures: dict | None, expected: Expectation, target_satisfaction: Decimal) -> dict[str, Headline]:
-    """The four headline figures: person-times, beds, satisfaction and funds disbursed."""
+def headlines(
+    figures: dict | None, expected: Expectation, target_satisfaction: Decimal, *, ended: bool = False
+) -> dict[str, Headline]:
+    """The four headline figures: person-times, beds, satisfaction and funds disbursed.
+
+    `ended`: the cycle is over, so a figure has reached its target or failed, no longer "behind".
+    """
     f = figures or {}
 
     def paced(key, label, value_name, target_name, expected_value):
         value, target = f.get(value_name), f.get(target_name)
         percent = _percent(value, target) if figures is not None else None
         expected_percent = _percent(expected_value, target) if target else None
-        return Headline(key, label, value, target, percent, expected_percent, pace_band(percent, expected_percent))
+        band = final_band(percent) if ended else pace_band(percent, expected_percent)
+        return Headline(key, label, value, target, percent, expected_percent, band)
 
     rate = _percent(f.get("satisfied_visits", 0), f.get("rated_visits", 0))
     target_satisfaction = Decimal(target_satisfaction).quantize(ONE_DECIMAL)
@@ -143,6 +163,7 @@ class AreaRow:
     elapsed: Decimal
     expected: Expectation
     headline: dict[str, Headline]
+    ended: bool = False  # the day judged is after the cycle's last day
 
     @property
     def band(self) -> str:
@@ -173,9 +194,14 @@ class AreaRow:
         return (self.elapsed * 100).quantize(ONE_DECIMAL)
 
 
+def cycle_ended(area: PilotArea, day: dt.date) -> bool:
+    return area.cycle_end is not None and day > area.cycle_end
+
+
 def area_row(area: PilotArea, source: ProgressFigures | None, *, day: dt.date) -> AreaRow:
     snapshot_day = getattr(source, "day", None)
     pace_day = snapshot_day or day
+    ended = cycle_ended(area, pace_day)
     start, end = area.cycle_start, area.cycle_end
     elapsed = cycle_elapsed_share(start, end, pace_day)
     figures = source.figures() if source is not None else None
@@ -192,5 +218,6 @@ def area_row(area: PilotArea, source: ProgressFigures | None, *, day: dt.date) -
         computed_at=getattr(source, "computed_at", None),
         elapsed=elapsed,
         expected=expected,
-        headline=headlines(figures, expected, area.target_satisfaction),
+        headline=headlines(figures, expected, area.target_satisfaction, ended=ended),
+        ended=ended,
     )

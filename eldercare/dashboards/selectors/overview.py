@@ -6,16 +6,16 @@ start on different days.
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from eldercare.accounts.scoping import scope_of, scope_queryset
 from eldercare.areas.models import Batch, PilotArea, Region
-from eldercare.rollups.models import AreaDailySnapshot, ProgressFigures
+from eldercare.rollups.models import AreaDailySnapshot, ProgressFigures, RecipientProgress
 
-from .figures import AreaRow, Expectation, Headline, _percent, area_row, headlines
+from .figures import BAND_LABELS, BAND_SEVERITY, AreaRow, Expectation, Headline, _percent, area_row, headlines
 
 
 def sees_dashboards(user) -> bool:
@@ -86,10 +86,11 @@ class Totals:
         figures = _sum_figures(rows)
         expected = _sum_expectations(rows)
         targets = sum(row.area.target_person_times for row in rows)
+        ended = bool(rows) and all(row.ended for row in rows)  # reached or not, once every cycle is over
         return cls(
             figures=figures,
             expected=expected,
-            headline=headlines(figures, expected, _target_satisfaction(rows)),
+            headline=headlines(figures, expected, _target_satisfaction(rows), ended=ended),
             elapsed_percent=_percent(expected.person_times, targets) or Decimal(0),
         )
 
@@ -112,6 +113,20 @@ class Overview:
     totals: Totals
     provinces: list[ProvinceGroup]
     updated_at: dt.datetime | None
+    # Recipients not yet assigned to a provider, per area id (nobody serves them: officials act on it).
+    without_provider: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def without_provider_total(self) -> int:
+        return sum(self.without_provider.values())
+
+    @property
+    def states(self) -> list[tuple[str, str, int]]:
+        """(band, label, number of areas) for each state present, worst first: what the table holds."""
+        counts: dict[str, int] = defaultdict(int)
+        for row in self.rows:
+            counts[row.band] += 1
+        return [(band, BAND_LABELS[band], counts[band]) for band in sorted(counts, key=BAND_SEVERITY.__getitem__)]
 
 
 def overview(
@@ -140,7 +155,14 @@ def overview(
         totals=Totals.of(rows),
         provinces=provinces,
         updated_at=max(moments) if moments else None,
+        without_provider=without_provider_counts(user, areas),
     )
+
+
+def without_provider_counts(user, areas: QuerySet) -> dict[int, int]:
+    """Recipients with no provider, per area: one grouped query over the recipients' roll-up rows."""
+    progress = scope_queryset(user, RecipientProgress.objects.filter(area__in=areas, recipient__provider__isnull=True))
+    return dict(progress.values("area_id").annotate(n=Count("pk")).values_list("area_id", "n"))
 
 
 def province_in_scope(user, province_code: str) -> Region | None:

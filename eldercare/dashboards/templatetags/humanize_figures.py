@@ -23,3 +23,9 @@ def clamp_percent(value) -> str:
     if value is None:
         return "0"
     return f"{min(max(float(value), 0.0), 100.0):.1f}"
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key], or 0 when absent (a count per area that has none)."""
+    return (mapping or {}).get(key, 0)

@@ -1,5 +1,6 @@
-/* Fulfillment dashboards: sortable tables and ECharts charts drawn from the JSON the page carries.
-   No network: ECharts is vendored next to this file. Every chart has a data table beside it. */
+/* Fulfillment dashboards: ECharts charts drawn from the JSON the page carries (tables sort and page
+   through static/eldercare/site.js). No network: ECharts is vendored next to this file. Every chart
+   has a data table beside it. */
 (function () {
   "use strict";
 
@@ -8,51 +9,13 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
-  /* --- Sortable tables: a button in each column heading; aria-sort says the order. --- */
-  function cellValue(row, index, type) {
-    var cell = row.children[index];
-    var raw = cell.getAttribute("data-sort");
-    if (raw === null) raw = cell.textContent.trim();
-    if (type === "number") {
-      var number = parseFloat(raw);
-      return isNaN(number) ? -Infinity : number;
-    }
-    return raw;
-  }
-
-  function sortTable(table, index, type, ascending) {
-    var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
-    var collator = new Intl.Collator(document.documentElement.lang || undefined, { numeric: true });
-    rows.sort(function (a, b) {
-      var x = cellValue(a, index, type), y = cellValue(b, index, type);
-      var order = type === "number" ? x - y : collator.compare(x, y);
-      return ascending ? order : -order;
-    });
-    rows.forEach(function (row) { body.appendChild(row); });
-  }
-
-  function makeSortable(table) {
-    var headings = table.tHead.rows[0].cells;
-    Array.prototype.forEach.call(headings, function (heading, index) {
-      var button = heading.querySelector("button");
-      if (!button) return;
-      button.addEventListener("click", function () {
-        var ascending = heading.getAttribute("aria-sort") !== "ascending";
-        Array.prototype.forEach.call(headings, function (other) { other.removeAttribute("aria-sort"); });
-        heading.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-        sortTable(table, index, heading.getAttribute("data-type") || "text", ascending);
-      });
-    });
-  }
-
-  /* --- Charts --- */
   var language = (document.body.getAttribute("data-language") || "zh-hans").toLowerCase();
   var locale = language.indexOf("zh") === 0 ? "ZH" : "EN";
   var charts = [];
   var grid = { left: 48, right: 24, top: 48, bottom: 40, containLabel: true };
 
   var builders = {
+    /* Nationally one pair of bars per province, on a province's page one pair per pilot area. */
     provinces: function (data) {
       return {
         tooltip: { trigger: "axis" },
@@ -68,19 +31,38 @@
         ]
       };
     },
+    /* The cycle only, from its first to its last day: the person-times reached by each day (a line
+       with a point a day) against the straight line to the target; a marker on the day shown. */
     progress: function (data) {
+      var points = data.series.map(function (p) { return [p.day, p.person_times]; });
+      var inCycle = data.cycle_start && data.cycle_end && data.as_of >= data.cycle_start && data.as_of <= data.cycle_end;
+      var reached = {
+        name: data.labels.reached, type: "line", data: points, z: 3,
+        showSymbol: true, symbol: "circle", symbolSize: points.length > 120 ? 4 : 6,
+        lineStyle: { width: 3 }, areaStyle: { opacity: 0.12 },
+        endLabel: { show: points.length > 0, formatter: function (p) { return p.value[1]; }, fontWeight: "bold" }
+      };
+      if (inCycle) {
+        reached.markLine = {
+          symbol: "none", silent: true, lineStyle: { type: "dotted", color: "#52606d" },
+          label: { formatter: data.labels.today + " " + data.as_of, position: "insideEndTop", color: "#52606d" },
+          data: [{ xAxis: data.as_of }]
+        };
+      }
       return {
         tooltip: { trigger: "axis" },
         legend: { top: 0 },
-        grid: grid,
-        xAxis: { type: "time" },
-        yAxis: { type: "value" },
+        /* Room on the right for the last date label and the line's end label. */
+        grid: { left: 56, right: 64, top: 48, bottom: 40, containLabel: true },
+        xAxis: {
+          type: "time", min: data.cycle_start || "dataMin", max: data.cycle_end || "dataMax",
+          axisLabel: { hideOverlap: true, showMinLabel: true, showMaxLabel: true, formatter: "{yyyy}-{MM}-{dd}" }
+        },
+        yAxis: { type: "value", min: 0 },
         series: [
-          { name: data.labels.reached, type: "line", showSymbol: false, areaStyle: { opacity: 0.15 },
-            data: data.series.map(function (p) { return [p.day, p.person_times]; }),
-            markLine: { symbol: "none", label: { formatter: data.as_of }, data: [{ xAxis: data.as_of }] } },
-          { name: data.labels.target, type: "line", showSymbol: false, lineStyle: { type: "dashed" },
-            data: data.target.map(function (p) { return [p.day, p.value]; }) }
+          reached,
+          { name: data.labels.target, type: "line", showSymbol: true, symbol: "emptyCircle", symbolSize: 8,
+            lineStyle: { type: "dashed" }, data: data.target.map(function (p) { return [p.day, p.value]; }) }
         ]
       };
     },
@@ -133,8 +115,5 @@
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("table.sortable").forEach(makeSortable);
-    drawCharts();
-  });
+  document.addEventListener("DOMContentLoaded", drawCharts);
 })();
