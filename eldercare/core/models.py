@@ -102,13 +102,16 @@ class RecountRequest(models.Model):
 
     - `recipient_id`: recount this recipient (and re-total their area);
     - `area_id` (no recipient): recompute every recipient of the area and its totals;
-    - `verify_from`: first re-verify the visits (of the recipient, or of the area) from this day on.
+    - `verify_from` (and `verify_until`): first re-verify the visits (of the recipient, or of the
+      area) from this day on (up to that day).
     """
 
     id = models.BigAutoField(_("ID"), primary_key=True)
     recipient_id = models.BigIntegerField(_("recipient id"), null=True, blank=True)
     area_id = models.BigIntegerField(_("pilot area id"), null=True, blank=True)
     verify_from = models.DateField(_("re-verify visits from"), null=True, blank=True)
+    # Open-ended when empty; a bulk upload names the one day of its new visits.
+    verify_until = models.DateField(_("re-verify visits until"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=96, blank=True)
     enqueued_at = models.DateTimeField(_("enqueued at"), auto_now_add=True)
 

@@ -18,6 +18,7 @@ the raw records say.
 
 import datetime as dt
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -55,21 +56,28 @@ def _claim(queryset, limit: int) -> list[RecountRequest]:
 
 def _verify(rows: list[RecountRequest]) -> tuple[set[int], int]:
     """Re-verify the visits the rows name; return the recipients touched and how many visits were checked."""
-    by_recipient: dict[int, dt.date] = {}
-    by_area: dict[int, dt.date] = {}
+    by_recipient: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    by_area: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for row in rows:
         if row.verify_from is None:
             continue
-        target = by_recipient if row.recipient_id else by_area
-        key = row.recipient_id or row.area_id
-        target[key] = min(row.verify_from, target.get(key, row.verify_from))
+        span = (row.verify_from, row.verify_until or dt.date.max)
+        if row.recipient_id:
+            by_recipient[row.recipient_id].append(span)
+        else:
+            by_area[row.area_id].append(span)
     visit_ids: list[int] = []
     if by_recipient:
         candidates = Visit.objects.filter(recipient_id__in=list(by_recipient)).values_list(
             "pk", "recipient_id", "service_date"
         )
-        visit_ids += [pk for pk, recipient_id, day in candidates.iterator() if day >= by_recipient[recipient_id]]
-    for area_id, since in by_area.items():
+        visit_ids += [
+            pk
+            for pk, recipient_id, day in candidates.iterator(chunk_size=10000)
+            if any(start <= day <= end for start, end in by_recipient[recipient_id])
+        ]
+    for area_id, spans in by_area.items():
+        since = min(start for start, _end in spans)
         visit_ids += Visit.objects.filter(area_id=area_id, service_date__gte=since).values_list("pk", flat=True)
     if not visit_ids:
         return set(), 0

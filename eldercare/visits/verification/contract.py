@@ -249,12 +249,14 @@ def enqueue_recount(
 
 
 def enqueue_verification(*, visits: Iterable[tuple[int, dt.date]], reason: str) -> int:
-    """Queue new visits (recipient id, service day) for verification and recount (bulk uploads)."""
-    first_day: dict[int, dt.date] = {}
-    for recipient_id, day in visits:
-        first_day[recipient_id] = min(day, first_day.get(recipient_id, day))
+    """Queue new visits, as (recipient id, service day), for verification and recount (bulk uploads).
+
+    A new visit changes the checks of its own day only (its caregiver's overlaps are found by the
+    check itself), so each row names one recipient and one day.
+    """
     rows = [
-        RecountRequest(recipient_id=pk, verify_from=day, reason=reason[:96]) for pk, day in sorted(first_day.items())
+        RecountRequest(recipient_id=pk, verify_from=day, verify_until=day, reason=reason[:96])
+        for pk, day in sorted(set(visits))
     ]
     if not rows:
         return 0
