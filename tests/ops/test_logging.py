@@ -157,3 +157,40 @@ def test_log_format_json_in_the_environment_switches_a_fresh_process_to_json_lin
     access = [line for line in lines if line["logger"] == "eldercare.request"]
     assert access and access[0]["path"] == "/health/live/" and access[0]["status"] == 200
     assert access[0]["request_id"] and access[0]["duration_ms"] >= 0
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_logs_json_task_lines_carrying_the_request_id_that_queued_them(capfd):
+    """A task queued while serving a request: the worker's line for it carries that request's id."""
+    from eldercare.core.logging import request_id_var
+    from eldercare.rollups.tasks import drain_recount_queue_task
+    from tests.services import WorkerProcess, celery_publishing_to, require_real_services, wait_until
+
+    broker = require_real_services()
+    request_id = "feedc0ffee0123456789abcdef012345"
+    seen: list[str] = []
+
+    def task_line():
+        seen.extend(capfd.readouterr().err.splitlines())
+        lines = [json.loads(line) for line in seen if line.startswith("{")]
+        return next((line for line in lines if line["logger"] == "eldercare.tasks"), None)
+
+    with celery_publishing_to(broker):
+        worker = WorkerProcess(broker, concurrency=1, env={"LOG_FORMAT": "json", "LOG_LEVEL": "INFO"}).start()
+        try:
+            token = request_id_var.set(request_id)
+            try:
+                drain_recount_queue_task.apply_async()
+            finally:
+                request_id_var.reset(token)
+            line = wait_until(task_line, timeout=60, what="the worker's task line")
+        finally:
+            worker.stop()
+
+    assert line["task"] == drain_recount_queue_task.name
+    assert line["request_id"] == request_id
+    assert line["state"] == "SUCCESS" and line["duration_ms"] >= 0 and line["task_id"]
+    # Every line the worker wrote through logging is one JSON object (Celery's included).
+    assert all(json.loads(line) for line in seen if line.startswith("{"))
+    assert any(json.loads(line)["logger"].startswith("celery") for line in seen if line.startswith("{"))
