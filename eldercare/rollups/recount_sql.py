@@ -22,6 +22,16 @@ from .rules import pace_at_risk_sql
 
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED)
 
+# Memory for the recount's grouping (PostgreSQL, this transaction only): the per-recipient day
+# arrays of a national recount need about 30 MB; the default 4 MB spills them to disk.
+RECOUNT_WORK_MEM = "96MB"
+
+UPSERT = """
+        INSERT INTO rollups_recipientprogress (
+            recipient_id, area_id, counted_visits, reached_on, reaching_visit_id, last_counted_on,
+            completed_visits, rated_visits, satisfied_visits, at_risk, computed_at
+        )"""
+
 # Figures compared to decide whether an existing progress row needs writing at all.
 COMPARED_COLUMNS = (
     "area_id",
@@ -66,21 +76,11 @@ def recount_recipients_sql(
         recipient_scope, visit_scope, scope_params = "1 = 1", "1 = 1", {}
 
     today_sql = sql["date_param"]
-    counted = "COALESCE(k.counted, 0)"
-    at_risk = pace_at_risk_sql(
-        counted=counted,
-        needed="c.needed",
-        first_counted="k.first_day",
-        cycle_start="c.cycle_start",
-        cycle_end="c.cycle_end",
-        today=today_sql,
-        vendor=connection.vendor,
-    )
     changed = " OR ".join(
         sql["distinct"].format(a=f"rollups_recipientprogress.{column}", b=f"excluded.{column}")
         for column in COMPARED_COLUMNS
     )
-    statement = f"""
+    chosen = f"""
         WITH chosen AS (
             SELECT r.id AS recipient_id, r.area_id, b.visits_per_person_time AS needed,
                    a.cycle_start, a.cycle_end
@@ -88,7 +88,95 @@ def recount_recipients_sql(
             JOIN areas_pilotarea a ON a.id = r.area_id
             JOIN areas_batch b ON b.id = a.batch_id
             WHERE {recipient_scope}
-        ),
+        )"""
+    on_conflict = f"""
+        ON CONFLICT (recipient_id) DO UPDATE SET
+            area_id = excluded.area_id, counted_visits = excluded.counted_visits,
+            reached_on = excluded.reached_on, reaching_visit_id = excluded.reaching_visit_id,
+            last_counted_on = excluded.last_counted_on, completed_visits = excluded.completed_visits,
+            rated_visits = excluded.rated_visits, satisfied_visits = excluded.satisfied_visits,
+            at_risk = excluded.at_risk, computed_at = excluded.computed_at
+        WHERE {changed}"""
+    if connection.vendor == "postgresql":
+        statement = _one_pass_statement(chosen, UPSERT, on_conflict, visit_scope=visit_scope, today_sql=today_sql)
+    else:
+        statement = _portable_statement(chosen, UPSERT, on_conflict, visit_scope=visit_scope, today_sql=today_sql)
+    params = {
+        **scope_params,
+        "satisfied": SATISFIED[0],
+        "fairly": SATISFIED[1],
+        "completed": VisitStatus.COMPLETED,
+        "true": True,
+        "today": today,
+        "now": timezone.now(),
+    }
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A statement over millions of visits: JIT compiling costs more than it saves here, and
+            # the grouping must not spill to disk (both only for this transaction).
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(f"SET LOCAL work_mem = '{RECOUNT_WORK_MEM}'")
+        cursor.execute(statement, params)
+
+
+def _risk(counted: str, first_counted: str, today_sql: str) -> str:
+    return pace_at_risk_sql(
+        counted=counted,
+        needed="c.needed",
+        first_counted=first_counted,
+        cycle_start="c.cycle_start",
+        cycle_end="c.cycle_end",
+        today=today_sql,
+        vendor=connection.vendor,
+    )
+
+
+# The visits a recount reads, once: completed ones; counted days are the distinct days of the
+# countable ones among them (a countable visit is always completed).
+ONE_PASS_AGGREGATE = """
+    SELECT v.recipient_id,
+           COUNT(*) AS completed,
+           COUNT(*) FILTER (WHERE v.satisfaction <> '') AS rated,
+           COUNT(*) FILTER (WHERE v.satisfaction IN (%(satisfied)s, %(fairly)s)) AS satisfied,
+           array_agg(DISTINCT v.service_date) FILTER (WHERE v.is_countable) AS days
+    FROM visits_visit v
+    WHERE v.status = %(completed)s AND {visit_scope}
+    GROUP BY v.recipient_id
+"""
+
+
+def _one_pass_statement(chosen: str, upsert: str, on_conflict: str, *, visit_scope: str, today_sql: str) -> str:
+    """PostgreSQL: one grouped pass over the covering index (`visit_completed_recount`).
+
+    Each recipient's counted days come out as one sorted array: its length is the count, its
+    first and last elements the first and last counted days, element N the day the person-time
+    was reached. The reaching visit is looked up only for recipients who reached it.
+    """
+    counted = "COALESCE(cardinality(s.days), 0)"
+    reached = "s.days[c.needed]"
+    return f"""
+        {chosen},
+        s AS ({ONE_PASS_AGGREGATE.format(visit_scope=visit_scope)})
+        {upsert}
+        SELECT c.recipient_id, c.area_id, {counted}, {reached},
+               CASE WHEN {reached} IS NOT NULL THEN
+                   (SELECT v.id FROM visits_visit v
+                    WHERE v.recipient_id = c.recipient_id AND v.is_countable AND v.service_date = {reached}
+                    ORDER BY v.started_at, v.id LIMIT 1)
+               END,
+               s.days[cardinality(s.days)], COALESCE(s.completed, 0), COALESCE(s.rated, 0),
+               COALESCE(s.satisfied, 0), {_risk(counted, "s.days[1]", today_sql)}, %(now)s
+        FROM chosen c LEFT JOIN s ON s.recipient_id = c.recipient_id
+        WHERE 1 = 1
+        {on_conflict}
+    """
+
+
+def _portable_statement(chosen: str, upsert: str, on_conflict: str, *, visit_scope: str, today_sql: str) -> str:
+    """SQLite (no arrays): counted days numbered by a window, the N-th one picked by its number."""
+    counted = "COALESCE(k.counted, 0)"
+    return f"""
+        {chosen},
         all_visits AS (
             SELECT v.recipient_id,
                    COUNT(*) AS completed,
@@ -111,37 +199,17 @@ def recount_recipients_sql(
             FROM counted_days d JOIN chosen c ON c.recipient_id = d.recipient_id
             GROUP BY d.recipient_id
         )
-        INSERT INTO rollups_recipientprogress (
-            recipient_id, area_id, counted_visits, reached_on, reaching_visit_id, last_counted_on,
-            completed_visits, rated_visits, satisfied_visits, at_risk, computed_at
-        )
+        {upsert}
         SELECT c.recipient_id, c.area_id, {counted}, k.reached_on,
                (SELECT v.id FROM visits_visit v
                 WHERE v.recipient_id = c.recipient_id AND v.is_countable = %(true)s AND v.service_date = k.reached_on
                 ORDER BY v.started_at, v.id LIMIT 1),
                k.last_day, COALESCE(s.completed, 0), COALESCE(s.rated, 0), COALESCE(s.satisfied, 0),
-               {at_risk},
+               {_risk(counted, "k.first_day", today_sql)},
                %(now)s
         FROM chosen c
         LEFT JOIN k ON k.recipient_id = c.recipient_id
         LEFT JOIN all_visits s ON s.recipient_id = c.recipient_id
         WHERE 1 = 1
-        ON CONFLICT (recipient_id) DO UPDATE SET
-            area_id = excluded.area_id, counted_visits = excluded.counted_visits,
-            reached_on = excluded.reached_on, reaching_visit_id = excluded.reaching_visit_id,
-            last_counted_on = excluded.last_counted_on, completed_visits = excluded.completed_visits,
-            rated_visits = excluded.rated_visits, satisfied_visits = excluded.satisfied_visits,
-            at_risk = excluded.at_risk, computed_at = excluded.computed_at
-        WHERE {changed}
+        {on_conflict}
     """
-    params = {
-        **scope_params,
-        "satisfied": SATISFIED[0],
-        "fairly": SATISFIED[1],
-        "completed": VisitStatus.COMPLETED,
-        "true": True,
-        "today": today,
-        "now": timezone.now(),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)

@@ -186,6 +186,14 @@ class Visit(TimeStampedModel):
             models.Index(
                 fields=["recipient", "service_date"], condition=Q(is_countable=True), name="visit_countable_day"
             ),
+            # The roll-up recount reads only this (PostgreSQL: an index-only scan): every completed
+            # visit of a recipient in day order, with what it counts (rollups.recount_sql).
+            models.Index(
+                fields=["recipient", "service_date", "started_at", "id"],
+                include=["is_countable", "satisfaction"],
+                condition=Q(status="completed"),
+                name="visit_completed_recount",
+            ),
             # Few rows: the completed visits held back or not yet verified, for the periodic re-check.
             models.Index(
                 fields=["id"], condition=Q(is_countable=False, status="completed"), name="visit_not_countable"
