@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from .models import ExportFormat, ExportKind, ScopeLevel
 from .selectors import scope_choices
 
+# A browser's date picker takes and gives ISO days whatever the page's language.
+DAY_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Which field names the chosen scope, by level.
 CODE_FIELDS = {ScopeLevel.PROVINCE: "province", ScopeLevel.AREA: "area", ScopeLevel.PROVIDER: "provider"}
 # An upload to verify: the largest export a browser should send (a national visit ledger zipped).
@@ -33,7 +35,7 @@ class ExportForm(forms.Form):
     provider = forms.ChoiceField(label=_("Provider"), required=False)
     as_of = forms.DateField(
         label=_("As of (end of day)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DAY_INPUT,
         help_text=_("The records as they stood at the end of this day; the same rows whenever it is exported again."),
     )
     purpose = forms.CharField(
@@ -42,14 +44,11 @@ class ExportForm(forms.Form):
         help_text=_("Why the data leave the system, e.g. the audit or the report they are for; kept with the export."),
     )
     batch_year = forms.IntegerField(label=_("Batch year"), required=False, min_value=2021)
-    date_from = forms.DateField(
-        label=_("Service date from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Service date to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("Service date from"), required=False, widget=DAY_INPUT)
+    date_to = forms.DateField(label=_("Service date to"), required=False, widget=DAY_INPUT)
 
     def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # labels sit in their own column: no colon
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         self.fields["as_of"].initial = today
@@ -92,6 +91,10 @@ class VerifyForm(forms.Form):
         required=False,
         help_text=_("For a CSV taken out of its zip: the .provenance.json that came with it."),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -201,8 +201,16 @@ def read_xlsx(path: str):
 
     with open(path, "rb") as handle:
         check_archive(handle).close()
-    workbook = load_workbook(path, read_only=True, data_only=False)
+    # An open file, not the path: openpyxl judges a path by its extension, and an upload has none.
+    handle = open(path, "rb")  # noqa: SIM115 - closed with the workbook, once the rows are read
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=False)
+    except Exception as error:  # openpyxl raises many kinds for a broken workbook
+        handle.close()
+        raise UnreadableExport(_("The file is not a readable zip archive or workbook.")) from error
     if PROVENANCE_SHEET not in workbook.sheetnames:
+        workbook.close()
+        handle.close()
         raise UnreadableExport(_("The workbook has no provenance sheet."))
     provenance = _provenance_from_pairs(
         [
@@ -222,5 +230,6 @@ def read_xlsx(path: str):
                 cells = list(row[: len(kinds)]) + [None] * (len(kinds) - len(row))
                 yield [typed_from_cell(value, kind) for value, kind in zip(cells, kinds, strict=True)]
         workbook.close()
+        handle.close()
 
     return header, rows(), provenance
