@@ -13,12 +13,9 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from eldercare.accounts.scoping import can_act_on_model, can_read, can_write, scope_queryset
-from eldercare.core.input_policy import raw_input_problem
+from eldercare.core.input_policy import plausible_id, raw_input_problem
 
 from .parsers import PolicyJSONParser
-
-# Ids are bigints: a larger number is no id (and asking the database about it is an error).
-PK_LIMIT = 2**63 - 1
 
 SAFE_METHODS = permissions.SAFE_METHODS
 
@@ -82,11 +79,6 @@ class ScopedQuerysetMixin:
         return scope_queryset(self.request.user, self.base_queryset())
 
 
-def _digits(text: str) -> bool:
-    """Up to 19 ASCII digits: what a bigint id can be (Python's int() takes other digits too)."""
-    return text.isascii() and text.isdigit() and len(text) <= 19
-
-
 def refuse_hostile_query_parameters(request) -> None:
     """A query parameter holding a control character is a 400 naming it (it would break the query)."""
     errors = {}
@@ -106,13 +98,12 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and _digits(data.strip()):
-            data = int(data.strip())
-        if isinstance(data, bool) or not isinstance(data, int):
+        pk = plausible_id(data)
+        if pk is None:
+            if isinstance(data, int) and not isinstance(data, bool):
+                self.fail("does_not_exist", pk_value=data)
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if not 0 < data <= PK_LIMIT:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
+        return super().to_internal_value(pk)
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -22,6 +22,7 @@ from .input_policy import (
     NOTE_MAX_LENGTH,
     forbidden_character,
     is_multiline,
+    plausible_id,
     raw_input_problem,
     validate_date,
     validate_model_value,
@@ -46,6 +47,25 @@ def _multiline(form: forms.BaseForm, name: str, field: forms.Field) -> bool:
     return isinstance(field.widget, forms.Textarea)
 
 
+INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
+
+
+def choice_id_problem(field: forms.Field, raw) -> ValidationError | None:
+    """A choice of rows by integer id must name plausible ids (a tampered select is no database error)."""
+    if not isinstance(field, forms.ModelChoiceField):
+        return None
+    meta = field.queryset.model._meta
+    key = meta.pk if field.to_field_name in (None, "pk") else meta.get_field(field.to_field_name)
+    if key.get_internal_type() not in INTEGER_KEYS:
+        return None
+    for value in raw if isinstance(raw, list | tuple) else [raw]:
+        if value not in (None, "") and plausible_id(value) is None:
+            return ValidationError(
+                field.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+    return None
+
+
 def validate_form_value(field: forms.Field, value) -> None:
     """The policy for a form field that is not a model field: text length and time windows."""
     if isinstance(value, str) and isinstance(field, forms.CharField) and field.max_length is None:
@@ -65,6 +85,7 @@ class InputPolicyFormMixin:
             if bound.field.disabled:
                 continue
             problem = raw_input_problem(bound.data, multiline=_multiline(self, name, bound.field))
+            problem = problem or choice_id_problem(bound.field, bound.data)
             if problem is not None:
                 refused[name] = problem
         all_fields = self.fields
@@ -75,6 +96,8 @@ class InputPolicyFormMixin:
             self.fields = all_fields
         for name, problem in refused.items():
             self.add_error(name, problem)
+        if refused:
+            self._forget(refused)
         for name, value in list(self.cleaned_data.items()):
             model_field = _model_field(self, name)
             try:
@@ -84,6 +107,18 @@ class InputPolicyFormMixin:
                     validate_form_value(self.fields[name], value)
             except ValidationError as error:
                 self.add_error(name, error)
+
+    def _forget(self, names) -> None:
+        """Show refused fields empty when the form comes back: the page never echoes what was refused
+        (and an autocomplete widget would look the value up to show it)."""
+        data = self.data.copy()
+        for name in names:
+            html_name = self.add_prefix(name)
+            widget = self.fields[name].widget
+            suffixes = widget.widgets_names if isinstance(widget, forms.MultiWidget) else [""]
+            for suffix in suffixes:
+                data.pop(html_name + suffix, None)
+        self.data = data
 
 
 def policy_form(form_class: type) -> type:

@@ -52,6 +52,7 @@ MAX_JSON_DEPTH = 10
 
 # What a read hands on: any UTC offset (-12:00 to +14:00) and a day of arithmetic around these
 # bounds stay within Python's years 1-9999.
+BIGINT_MAX = 2**63 - 1
 READ_FLOOR = dt.datetime(1, 1, 3, tzinfo=dt.UTC)
 READ_CEILING = dt.datetime(9999, 12, 29, tzinfo=dt.UTC)
 READ_DATE_FLOOR = dt.date(1, 1, 3)
@@ -193,6 +194,19 @@ def validate_model_value(model_field: models.Field, value) -> None:
         validate_timestamp(value)
     elif isinstance(model_field, models.DateField):
         validate_date(value)
+
+
+def plausible_id(value) -> int | None:
+    """A row id: a positive bigint, given as a number or ASCII digits; anything else is None.
+
+    Never rounded (1.5 is no id) and never sent to the database out of range (which fails there).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        value = int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= BIGINT_MAX else None
 
 
 UNKNOWN_FIELD_MESSAGE = _("This field cannot be written here; nothing was saved.")

@@ -43,6 +43,7 @@ from eldercare.core.audit import audit_record_many
 from eldercare.core.errors import DomainError
 from eldercare.core.input_policy import (
     UNKNOWN_FIELD_MESSAGE,
+    plausible_id,
     raw_input_problem,
     validate_model_value,
 )
@@ -59,7 +60,6 @@ MAX_BULK_VISITS = 1000
 INSERT_BATCH = None
 # A concurrent upload of the same UUIDs makes our insert fail; the batch is re-run this many times.
 INSERT_ATTEMPTS = 3
-PK_LIMIT = 2**63  # ids beyond a bigint cannot exist; asking the database about them is an error
 
 CREATED = "created"
 ALREADY_PRESENT = "already_present"
@@ -116,14 +116,6 @@ class _Item:
         self.refused.add(name)
 
 
-def _pk(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 19:
-        value = int(value.strip())
-    return value if isinstance(value, int) and 0 < value < PK_LIMIT else None
-
-
 def _code(value) -> str | None:
     return value if isinstance(value, str) and value and len(value) <= 64 else None
 
@@ -161,12 +153,12 @@ def _parse(index: int, raw) -> _Item:
     except (ValueError, TypeError, AttributeError):
         item.error("client_uuid", _("Give the visit's client UUID."))
     for name in ("recipient", "caregiver"):
-        pk = _pk(raw.get(name))
+        pk = plausible_id(raw.get(name))
         if pk is None:
             item.error(name, _("Give the id of the %(what)s.") % {"what": Visit._meta.get_field(name).verbose_name})
         setattr(item, f"{name}_id", pk)
     if raw.get("provider") is not None:
-        item.provider_id = _pk(raw.get("provider"))
+        item.provider_id = plausible_id(raw.get("provider"))
         if item.provider_id is None:
             item.error("provider", _("Give the id of the provider, or leave it out."))
     item.category_code = _code(raw.get("category"))
