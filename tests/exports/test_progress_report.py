@@ -84,3 +84,28 @@ def test_a_pdf_export_without_the_chinese_font_fails_with_a_clear_message(world,
     )
     assert job.status == ExportStatus.FAILED
     assert "/nonexistent/font.ttc" in job.error and not job.file
+
+
+def test_the_pdf_has_a_title_block_page_numbers_chinese_dates_separators_and_its_real_creation_date(world):
+    job = export_run(
+        export_request(
+            user=world.auditor, kind="progress", fmt="pdf", scope_level="national", as_of=NOW_DAY, purpose="通报"
+        ).pk
+    )
+    reader = PdfReader(io.BytesIO(job.file.read()))
+    lines = [line.strip() for page in reader.pages for line in page.extract_text().split("\n")]
+    text = "\n".join(lines)
+    assert "全国居家和社区基本养老服务提升行动项目" in lines  # the issuing unit's title block
+    assert f"第 1 页，共 {len(reader.pages)} 页" in text
+    assert "2023年8月7日" in lines  # a Chinese date, one cell, never wrapped
+    assert "4,000" in lines and "8,000" in lines  # separators; the totals row below the areas
+    assert "用途：通报。" in lines and "出具单位：全国。" in text
+    assert "{" not in text  # provenance in sentences, not JSON
+    created = reader.metadata.creation_date
+    assert created.astimezone(dt.UTC) == job.started_at.astimezone(dt.UTC).replace(microsecond=0)
+    again = export_run(
+        export_request(
+            user=world.auditor, kind="progress", fmt="pdf", scope_level="national", as_of=NOW_DAY, purpose="通报"
+        ).pk
+    )
+    assert again.sha256 == job.sha256  # the content hash does not depend on when it was made

@@ -165,7 +165,7 @@ def write_pdf(report: Report, provenance: dict, path: str) -> None:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import HRFlowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import HRFlowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = cjk_font()
     hasher = RowHasher(report.columns)
@@ -201,7 +201,8 @@ def write_pdf(report: Report, provenance: dict, path: str) -> None:
         widths = _column_widths(PDF_FONT_NAME, size, header, [*body, *([totals] if totals else [])])
         if sum(widths) <= width:
             break
-    scale = min(1.0, width / sum(widths))  # at the smallest size, a last squeeze (numbers still fit)
+    # Spread to the page's width (labels then wrap less); at the smallest size, a last squeeze.
+    scale = width / sum(widths)
     widths = [each * scale for each in widths]
 
     def style(name, size, **extra):
@@ -248,8 +249,10 @@ def write_pdf(report: Report, provenance: dict, path: str) -> None:
         notes.append(sentences[-1])
     for note in notes:
         story += [Spacer(1, 2 * mm), Paragraph(f"注：{note}", style("note", 8))]
-    story += [PageBreak(), Paragraph(PROVENANCE_SHEET, style("heading", 14, spaceAfter=4 * mm))]
-    story += [Paragraph(_escape(sentence), style("sentence", 10, spaceAfter=2.5 * mm)) for sentence in sentences]
+    # The provenance after the table, on one page (the next one if it does not fit below the table).
+    block_of_sentences = [Paragraph(PROVENANCE_SHEET, style("heading", 14, spaceAfter=4 * mm))]
+    block_of_sentences += [Paragraph(_escape(each), style("sentence", 10, spaceAfter=2.5 * mm)) for each in sentences]
+    story += [Spacer(1, 8 * mm), KeepTogether(block_of_sentences)]
 
     document = SimpleDocTemplate(
         path,

@@ -37,7 +37,7 @@ def scope_words(provenance: dict) -> str:
     level = v.word("scope_level", scope.get("level", ""))
     label, code = scope.get("label", ""), scope.get("code", "")
     if not code:
-        return f"{level}：{label}" if label else level
+        return level  # every area in the exporter's scope; the stored label is in the UI's language
     return f"{level}：{label}（{code}）" if label and label != code else f"{level}：{code}"
 
 
@@ -86,7 +86,7 @@ def provenance_sentences(provenance: dict) -> list[str]:
     """The provenance as sentences, for the PDF's last page."""
     moment = chinese_moment(provenance.get("exported_at", ""))
     sentences = [
-        f"本报表由{provenance.get('issuing_unit', '')}出具，导出人 {provenance.get('exported_by', '')}，"
+        f"出具单位：{provenance.get('issuing_unit', '')}。导出人 {provenance.get('exported_by', '')}，"
         f"导出时间 {moment}，导出编号第 {provenance.get('export_id', '')} 号。",
         f"用途：{provenance.get('purpose') or '未填写'}。",
         f"范围为{scope_words(provenance)}；数据截至{chinese_date(provenance.get('as_of', ''))}当日结束，"
