@@ -39,7 +39,8 @@ from django.utils import timezone
 from bench.loading import RowWriter, bulk_load_mode, next_ids, reset_sequences, write_history
 from eldercare.areas.models import Batch, Disbursement, FundAllocation, FundUse, PilotArea
 from eldercare.beds.models import BedStatus, RetrofitCatalogItem, WithdrawalReason
-from eldercare.core.demo import (
+from eldercare.core.validators import credit_code_check_char, resident_id_check_char
+from eldercare.demo.names import (
     COMMUNITIES,
     ELDER_GIVEN,
     KNOWN_CENTRES,
@@ -49,7 +50,6 @@ from eldercare.core.demo import (
     YOUNGER_GIVEN,
     organisation_code_check_char,
 )
-from eldercare.core.validators import credit_code_check_char, resident_id_check_char
 from eldercare.recipients.models import DISABLED_LEVELS, MINIMUM_AGE, CapabilityLevel, EconomicCategory
 from eldercare.visits.models import Satisfaction, ServiceCategory, ServiceItem, VisitStatus
 

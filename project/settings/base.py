@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "eldercare.api",
     "eldercare.dashboards",
     "eldercare.exports",
+    "eldercare.demo",
 ]
 
 MIDDLEWARE = [
