@@ -327,4 +327,5 @@ def test_a_national_official_sorts_the_area_table_and_switches_language(browser_
     with page.expect_navigation():
         page.select_option("#language-select", "zh-hans")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
+    screenshot(page, "admin-index-1366x768")
     assert "站点管理" in page.content() or "项目管理" in page.content()
