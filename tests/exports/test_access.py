@@ -81,3 +81,29 @@ def test_an_as_of_date_in_the_future_is_refused(world):
             user=world.auditor, kind="visits", fmt="csv", scope_level="national", as_of=NOW_DAY + dt.timedelta(days=1)
         )
     assert not ExportJob.objects.exists()
+
+
+def test_the_exports_page_offers_the_levels_and_places_each_role_reaches(world, client):
+    from eldercare.accounts.models import Role
+    from eldercare.exports.selectors import scope_choices
+    from tests.exports.conftest import make_user
+
+    national = scope_choices(world.auditor)
+    assert [level for level, _label in national.levels] == ["national", "province", "area", "provider"]
+    assert [code for code, _label in national.provinces] == ["110000", "310000"]
+    assert [code for code, _label in national.areas] == ["110114", "310101"]
+    assert national.fixed is None
+    beijing = make_user("beijing", Role.PROVINCIAL_OFFICIAL, province=world.area.region.parent)
+    provincial = scope_choices(beijing)
+    assert [level for level, _label in provincial.levels] == ["province", "area", "provider"]
+    assert provincial.provinces == [("110000", "北京市（110000）")]
+    assert [code for code, _label in provincial.areas] == ["110114"]
+    assert [name for _code, name in provincial.providers] == ["昌平养老服务中心"]
+    district = scope_choices(world.area_auditor)
+    assert district.fixed == ("area", "110114", "昌平区（110114）")
+    # Whatever a district's form posts, the export covers their area.
+    client.force_login(world.area_auditor)
+    form = {"kind": "beds", "format": "xlsx", "scope_level": "national", "area": "310101", "as_of": "2023-10-01"}
+    response = client.post(reverse("exports:index"), form | {"purpose": "核对"})
+    job = ExportJob.objects.get()
+    assert (response.status_code, job.scope_level, job.scope_code) == (200, "area", "110114")
