@@ -16,7 +16,7 @@ from eldercare.visits import services
 from eldercare.visits.models import ExceptionType, ReviewReasonCode, Visit, VisitException
 from eldercare.visits.verification import count_decision
 from tests.conftest import at, north_of
-from tests.factories import AssessmentFactory, CaregiverFactory, RecipientFactory
+from tests.factories import AssessmentFactory, CaregiverFactory, RecipientFactory, ServiceCategoryFactory
 
 DAY = dt.date(2023, 8, 1)
 QUEUE = reverse("admin:visits_visitexception_changelist")
@@ -86,7 +86,9 @@ def test_the_review_queue_lists_only_open_exceptions_by_default(client, far_visi
     assert listed(client.get(QUEUE, {"status": "all"})) == {open_one.pk, resolved.pk}
 
 
-def test_the_review_queue_filters_by_type_area_provider_and_age(client, far_visit, log_visit, time_machine, admin_user):
+def test_the_review_queue_filters_by_type_area_provider_and_entry_age(
+    client, far_visit, log_visit, time_machine, admin_user
+):
     near_home = exception_of(far_visit(DAY))
     elsewhere = RecipientFactory()  # another area and another provider
     AssessmentFactory(recipient=elsewhere)
@@ -335,7 +337,7 @@ def test_the_visit_page_shows_whether_it_counts_its_lock_and_its_exceptions(clie
     exception = exception_of(flagged)
     assert reverse("admin:visits_visitexception_change", args=[exception.pk]) in content
     assert exception.detail in content
-    assert "Counts toward the 30?" in content and "Check-in far from the home" in content
+    assert "Counts toward the person-time" in content and "Check-in far from the home" in content
     assert "icon-no.svg" in content  # not locked
     fine = log_visit(start=at(DAY - dt.timedelta(days=1)))
     response = client.get(reverse("admin:visits_visit_change", args=[fine.pk]))
@@ -470,3 +472,138 @@ def test_a_district_official_confirms_fees_but_cannot_edit_the_visit(client, log
     assert "1 visit confirmed and locked; 0 skipped (already confirmed or voided)." in texts(response)
     visit.refresh_from_db()
     assert visit.fee_confirmed_by == official
+
+
+# --- Warnings and blocking apart, entry age, columns, wording ------------------------------------------------
+
+
+@pytest.fixture
+def warning_and_blocking(far_visit, log_visit):
+    """A far check-in (a warning) and a 20-minute visit (blocking), both open."""
+    warning = exception_of(far_visit(DAY))
+    blocking = exception_of(log_visit(start=at(DAY - dt.timedelta(days=1)), minutes=20), ExceptionType.TOO_SHORT)
+    return warning, blocking
+
+
+def tabs(response) -> dict[str, tuple[int, bool]]:
+    return {tab["severity"]: (tab["count"], tab["selected"]) for tab in response.context["queue_tabs"]}
+
+
+def test_the_queue_opens_on_the_warnings_and_keeps_blocking_exceptions_under_their_own_tab(
+    client, warning_and_blocking
+):
+    warning, blocking = warning_and_blocking
+    response = client.get(QUEUE)
+    assert listed(response) == {warning.pk}
+    assert tabs(response) == {"warning": (1, True), "blocking": (1, False)}
+    assert "reason code, the visit counts" in response.context["queue_hint"]
+    blocking_tab = client.get(QUEUE, {"severity": "blocking"})
+    assert listed(blocking_tab) == {blocking.pk}
+    assert tabs(blocking_tab) == {"warning": (1, False), "blocking": (1, True)}
+    assert "no reviewer may waive" in blocking_tab.context["queue_hint"]
+    assert listed(client.get(QUEUE, {"severity": "all"})) == {warning.pk, blocking.pk}
+    page = response.content.decode()
+    assert 'data-testid="tab-blocking"' in page and "severity=blocking" in page
+
+
+def test_a_tab_keeps_the_other_filters_and_counts_only_what_the_user_may_see(client, warning_and_blocking, recipient):
+    warning, _blocking = warning_and_blocking
+    response = client.get(QUEUE, {"severity": "blocking", "type": "too_short", "p": "2"})
+    urls = {tab["severity"]: tab["url"] for tab in response.context["queue_tabs"]}
+    assert "type=too_short" in urls["warning"] and "severity=warning" in urls["warning"] and "p=" not in urls["warning"]
+    other = User.objects.create_user("elsewhere", password="a-long-password", is_staff=True)
+    RoleAssignment.objects.create(user=other, role="district_official", area=RecipientFactory().area)
+    client.force_login(other)
+    assert tabs(client.get(QUEUE)) == {"warning": (0, True), "blocking": (0, False)}
+
+
+def test_the_queue_shows_how_long_ago_each_visit_was_entered_and_sorts_by_it(
+    client, far_visit, time_machine, admin_user
+):
+    older = exception_of(far_visit(DAY - dt.timedelta(days=1)))
+    time_machine.move_to(at(dt.date(2023, 8, 5), 10))
+    newer = exception_of(far_visit(DAY))
+    time_machine.move_to(at(dt.date(2023, 8, 12), 11))
+    client.force_login(admin_user)
+    response = client.get(QUEUE, {"o": "6"})  # the entry-age column, oldest entry first
+    admin = response.context["cl"].model_admin
+    assert [row.pk for row in response.context["cl"].result_list] == [older.pk, newer.pk]
+    assert [row.pk for row in client.get(QUEUE, {"o": "-6"}).context["cl"].result_list] == [newer.pk, older.pk]
+    assert admin.entered_ago(older) == "10 days ago" and admin.entered_ago(newer) == "7 days ago"
+    assert listed(client.get(QUEUE, {"age": "7-30"})) == {older.pk, newer.pk}
+    assert listed(client.get(QUEUE, {"age": "lt7"})) == set()
+
+
+def test_the_columns_fit_the_user_s_scope_and_tab(client, warning_and_blocking, recipient):
+    admin_columns = client.get(QUEUE).context["cl"].list_display
+    assert "where" in admin_columns and "status" not in admin_columns and "severity" not in admin_columns
+    everything = client.get(QUEUE, {"severity": "all", "status": "all"}).context["cl"].list_display
+    assert {"severity", "status"} <= set(everything)
+    official = User.objects.create_user("district", password="a-long-password", is_staff=True)
+    RoleAssignment.objects.create(user=official, role="district_official", area=recipient.area)
+    client.force_login(official)
+    assert "where" not in client.get(QUEUE).context["cl"].list_display
+
+
+def test_reason_codes_read_as_what_they_mean(client, far_visit, accept_code, admin_user):
+    exception = exception_of(far_visit())
+    form_page = client.post(QUEUE, action_post("accept_exceptions", [exception], index=0))
+    offered = [label for _value, label in form_page.context["form"].fields["reason_code"].choices if _value]
+    assert offered == ["电话回访核实"]
+    services.exceptions_resolve(
+        exception_ids=[exception.pk], decision="accept", reason_code=accept_code, acting_user=admin_user
+    )
+    page = client.get(reverse("admin:visits_visitexception_change", args=[exception.pk])).content.decode()
+    visit_page = client.get(reverse("admin:visits_visit_change", args=[exception.visit_id])).content.decode()
+    for content in (page, visit_page):
+        assert "电话回访核实" in content and "A01 ·" not in content
+
+
+def test_a_page_that_cannot_change_the_visit_asks_for_no_change_reason(client, log_visit, admin_user):
+    open_visit = log_visit(start=at(DAY))
+    editable = client.get(reverse("admin:visits_visit_change", args=[open_visit.pk])).content.decode()
+    assert 'name="change_reason"' in editable
+    services.visits_confirm_fees(visit_ids=[open_visit.pk], acting_user=admin_user)
+    locked = client.get(reverse("admin:visits_visit_change", args=[open_visit.pk])).content.decode()
+    assert "change_reason" not in locked and "Change reason" not in locked
+    assert "Counts toward the person-time:" in locked and "?:" not in locked
+
+
+def visit_add_data(recipient, caregiver, category, *, minutes=60) -> dict:
+    end = (dt.datetime(2023, 8, 1, 9, 0) + dt.timedelta(minutes=minutes)).strftime("%H:%M:%S")
+    return {
+        "recipient": recipient.pk,
+        "provider": recipient.provider_id,
+        "caregiver": caregiver.pk,
+        "category": category.pk,
+        "started_at_0": "2023-08-01",
+        "started_at_1": "09:00:00",
+        "ended_at_0": "2023-08-01",
+        "ended_at_1": end,
+        "checkin_latitude": str(recipient.home_latitude),
+        "checkin_longitude": str(recipient.home_longitude),
+    }
+
+
+def test_saving_a_visit_says_whether_it_counts_and_if_not_why(client, recipient, caregiver):
+    category = ServiceCategoryFactory()
+    add = reverse("admin:visits_visit_add")
+    counted = client.post(add, visit_add_data(recipient, caregiver, category), follow=True)
+    assert f"This visit counts toward {recipient.name}’s person-time." in texts(counted)
+    again = client.post(add, visit_add_data(recipient, caregiver, category, minutes=20), follow=True)
+    message = next(text for text in texts(again) if "does not count" in text)
+    assert recipient.name in message and "Shorter than the minimum length" in message
+    levels = [m.level_tag for m in again.context["messages"]]
+    assert "warning" in levels
+
+
+def test_a_visit_logged_from_the_provider_s_home_goes_back_there(client, recipient, caregiver):
+    category = ServiceCategoryFactory()
+    url = (
+        reverse("admin:visits_visit_add")
+        + f"?provider={recipient.provider_id}&recipient={recipient.pk}&back=provider-home"
+    )
+    form = client.get(url)
+    assert form.context["adminform"].form.initial["recipient"] == str(recipient.pk)
+    response = client.post(url, visit_add_data(recipient, caregiver, category))
+    assert response.status_code == 302 and response.url == reverse("providers:home")

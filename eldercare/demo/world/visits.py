@@ -7,7 +7,8 @@ slots never overlap; every exception below is made on purpose:
   - about 3 % too short (blocking), 1 % checked in 600–2,000 m from home, 1 % entered 8–20 days
     late, 0.4 % booked into a slot the caregiver already has (an overlap, on both visits) and
     0.5 % voided as duplicates;
-  - people reassessed out of eligibility are sometimes visited once more (not eligible, blocking).
+  - people reassessed out of eligibility are sometimes visited once more (not eligible, blocking);
+  - each running area shows at least one far check-in, late entry, short visit and overlap.
 People planned to reach the person-time get only clean visits (and now and then a flawed extra on
 another day), so the number who reach it is exactly the planned one; everybody else gets fewer
 visits than the threshold, so none of them can reach it whatever verification finds.
@@ -36,6 +37,9 @@ LATE_DELAYS = tuple(dt.timedelta(days=d) for d in (8, 11, 15, 20))
 # pace rule calls a person at risk.
 NOT_STARTED = 0.12
 PACE_RANGE = (0.3, 1.15)
+# Each running area's review queue shows one of each (on the first visits of people in progress),
+# whatever the draws: a small area would often show none.
+SHOWCASE = (FAR, LATE, SHORT, OVERLAP)
 
 
 class VisitMaker:
@@ -56,6 +60,7 @@ class VisitMaker:
         self.entered_after: list[dt.timedelta] = []  # per visit, how long after its end it was entered
         # (caregiver, day, slot) -> whether the visit there belongs to someone planned to reach 30
         self.booked: dict[tuple, bool] = {}
+        self.showcase: dict[int, list[str]] = {}  # area plan -> flaws it still has to show
 
     def pick_categories(self, plan: RecipientPlan) -> None:
         picks = self.dice.rng.randint(1, 3)
@@ -95,8 +100,8 @@ class VisitMaker:
         offsets = sorted(self.dice.rng.sample(range(available), planned))
         made = 0
         for offset in offsets:
-            flaw = CLEAN if plan.reaches else self._flaw()
-            made += self.visit(plan, first + dt.timedelta(days=offset), flaw)
+            day = first + dt.timedelta(days=offset)
+            made += self.visit(plan, day, CLEAN if plan.reaches else self._flaw(plan, day))
         if plan.reaches and self.dice.chance(0.1) and available > planned:
             spare = sorted(set(range(available)) - set(offsets))
             day = first + dt.timedelta(days=self.dice.rng.choice(spare))
@@ -107,7 +112,10 @@ class VisitMaker:
                 made += self.visit(plan, after, CLEAN)  # flagged: no longer eligible that day
         return made
 
-    def _flaw(self) -> str:
+    def _flaw(self, plan: RecipientPlan, day: dt.date) -> str:
+        showcase = self.showcase.setdefault(id(plan.area_plan), list(SHOWCASE) if plan.area_plan.running else [])
+        if showcase and (showcase[0] != LATE or day < self.today - max(LATE_DELAYS)):
+            return showcase.pop(0)
         draw = self.dice.rng.random()
         for flaw, rate in FLAW_RATES:
             if draw < rate:
