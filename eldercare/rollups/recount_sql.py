@@ -150,24 +150,35 @@ def _one_pass_statement(chosen: str, upsert: str, on_conflict: str, *, visit_sco
 
     Each recipient's counted days come out as one sorted array: its length is the count, its
     first and last elements the first and last counted days, element N the day the person-time
-    was reached. The reaching visit is looked up only for recipients who reached it.
+    was reached. The reaching visit is looked up only for recipients who reached it, in the same
+    index (already in start order). The figures are compared with the stored rows in a join, so
+    only new or changed rows reach the insert: trying to insert every row and letting the
+    conflict clause drop the unchanged ones costs more than the whole join.
     """
     counted = "COALESCE(cardinality(s.days), 0)"
     reached = "s.days[c.needed]"
+    changed = " OR ".join(f"p.{column} IS DISTINCT FROM x.{column}" for column in COMPARED_COLUMNS)
+    columns = ", ".join(f"x.{column}" for column in ("recipient_id", *COMPARED_COLUMNS))
     return f"""
         {chosen},
-        s AS ({ONE_PASS_AGGREGATE.format(visit_scope=visit_scope)})
+        s AS ({ONE_PASS_AGGREGATE.format(visit_scope=visit_scope)}),
+        x AS (
+            SELECT c.recipient_id, c.area_id, {counted} AS counted_visits, {reached} AS reached_on,
+                   CASE WHEN {reached} IS NOT NULL THEN
+                       (SELECT v.id FROM visits_visit v
+                        WHERE v.status = %(completed)s AND v.recipient_id = c.recipient_id
+                          AND v.service_date = {reached} AND v.is_countable
+                        ORDER BY v.started_at, v.id LIMIT 1)
+                   END AS reaching_visit_id,
+                   s.days[cardinality(s.days)] AS last_counted_on, COALESCE(s.completed, 0) AS completed_visits,
+                   COALESCE(s.rated, 0) AS rated_visits, COALESCE(s.satisfied, 0) AS satisfied_visits,
+                   {_risk(counted, "s.days[1]", today_sql)} AS at_risk
+            FROM chosen c LEFT JOIN s ON s.recipient_id = c.recipient_id
+        )
         {upsert}
-        SELECT c.recipient_id, c.area_id, {counted}, {reached},
-               CASE WHEN {reached} IS NOT NULL THEN
-                   (SELECT v.id FROM visits_visit v
-                    WHERE v.recipient_id = c.recipient_id AND v.is_countable AND v.service_date = {reached}
-                    ORDER BY v.started_at, v.id LIMIT 1)
-               END,
-               s.days[cardinality(s.days)], COALESCE(s.completed, 0), COALESCE(s.rated, 0),
-               COALESCE(s.satisfied, 0), {_risk(counted, "s.days[1]", today_sql)}, %(now)s
-        FROM chosen c LEFT JOIN s ON s.recipient_id = c.recipient_id
-        WHERE 1 = 1
+        SELECT {columns}, %(now)s
+        FROM x LEFT JOIN rollups_recipientprogress p ON p.recipient_id = x.recipient_id
+        WHERE p.recipient_id IS NULL OR {changed}
         {on_conflict}
     """
 
