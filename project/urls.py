@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/", include("eldercare.api.urls")),
     path("dashboards/", include("eldercare.dashboards.urls")),
     path("exports/", include("eldercare.exports.urls")),
+    path("provider/", include("eldercare.providers.urls")),
     path("", RedirectView.as_view(pattern_name="dashboards:landing", permanent=False)),
 ]
 if settings.DEBUG:
