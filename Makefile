@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1:8000
-PYTEST_ARGS ?=
+# Two processes (CI has two cores); tests on real services stay together in one (tests/conftest.py).
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 SCALE ?= 0.01
 BENCH_ARGS ?=
 

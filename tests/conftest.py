@@ -25,6 +25,14 @@ def north_of(latitude: Decimal, metres: float) -> Decimal:
     return (latitude + Decimal(metres / METRES_PER_DEGREE_LATITUDE)).quantize(Decimal("0.000001"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under xdist (`make test` runs two processes), the tests on real services share one broker and
+    purge its queue when they start a worker: they all run in one process, one after another."""
+    for item in items:
+        if item.get_closest_marker("services"):
+            item.add_marker(pytest.mark.xdist_group("real-services"))
+
+
 @pytest.fixture(autouse=True)
 def publishing_not_backed_off():
     """A test that saw the broker down must not leave the publishing back-off to the next one."""
