@@ -9,12 +9,13 @@ and refuses query parameters holding control characters, naming them.
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import filters, mixins, permissions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from eldercare.accounts.scoping import can_act_on_model, can_read, can_write, scope_queryset
 from eldercare.core.input_policy import plausible_id, raw_input_problem
 
+from .filters import PolicyFilterBackend
 from .parsers import PolicyJSONParser
 
 SAFE_METHODS = permissions.SAFE_METHODS
@@ -63,6 +64,7 @@ class ScopedQuerysetMixin:
 
     permission_classes = [ScopedWritePermission]
     parser_classes = [PolicyJSONParser]
+    filter_backends = [PolicyFilterBackend, filters.OrderingFilter]
     # Ids are bigints: a longer number is no id (and asking the database about it is an error).
     lookup_value_regex = "[0-9]{1,18}"
 

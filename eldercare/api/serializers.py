@@ -28,6 +28,8 @@ from eldercare.core.input_policy import (
     validate_timestamp,
 )
 
+from . import schema  # noqa: F401 - registers the schema extension for strict request bodies
+
 TEXTAREA = {"base_template": "textarea.html"}
 
 

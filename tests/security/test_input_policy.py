@@ -311,3 +311,17 @@ def test_a_stored_time_that_local_time_cannot_show_reads_in_utc(world, provider)
     [row] = [row for row in answer.json()["results"] if row["id"] == world.own.visit.pk]
     assert row["ended_at"].startswith("9999-12-")
     assert provider.get(f"/api/v1/visits/{world.own.visit.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["maybe", "null", "2"])
+def test_a_boolean_filter_it_cannot_read_is_a_400_not_ignored(world, provider, value):
+    answer = provider.get("/api/v1/caregivers/", {"is_active": value}, **EN)
+    assert (answer.status_code, answer.json()) == (400, {"is_active": ["Give true or false."]})
+    assert provider.get("/api/v1/caregivers/", {"is_active": "false"}).status_code == 200
+
+
+def test_request_bodies_say_they_take_no_other_fields(world, provider):
+    schema = provider.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert schema["VisitWriteRequest"]["additionalProperties"] is False
+    assert schema["PatchedVisitUpdateRequest"]["additionalProperties"] is False
+    assert "additionalProperties" not in schema["Visit"]  # answers are not requests
