@@ -23,7 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from eldercare.accounts.scoping import scope_filter, scope_of, scope_queryset
 from eldercare.areas.models import PilotArea, Region
 
-from .admin_policy import InputPolicyAdminMixin, InputPolicyInlineMixin
+from .admin_policy import InputPolicyAdminMixin, InputPolicyInlineMixin, guard_posts
 from .errors import DomainError
 from .selectors import recount_queue_status
 
@@ -621,6 +621,10 @@ class EldercareAdminSite(admin.AdminSite):
                 {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__},
             )
         return super().register(model_or_iterable, admin_class, **options)
+
+    def admin_view(self, view, cacheable=False):
+        # Every admin page: a POST holding control characters is refused before it (core.admin_policy).
+        return super().admin_view(guard_posts(view), cacheable)
 
 
 # --- The audit log: read-only for everyone, superusers included ------------------------------------

@@ -9,8 +9,13 @@ an admin written tomorrow follows the policy without remembering to:
   time windows (`input_policy.validate_model_value`); a refusal shows on the field, in the user's
   language, and the form's service is never called;
 - a list whose query string holds a control character answers 400; a search or autocomplete term
-  holding one finds nothing.
+  holding one finds nothing;
+- every other admin page that takes a POST (actions and their intermediate forms, "void with a
+  reason", revealing a number) answers 400 naming the field when a value holds a character that
+  not even multi-line text may hold (`guard_posts`, applied by the site to every admin view).
 """
+
+from functools import wraps
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -143,6 +148,37 @@ def hostile_query_response(request) -> HttpResponseBadRequest | None:
                 content_type="text/plain; charset=utf-8",
             )
     return None
+
+
+MODEL_FORM_PAGES = ("_add", "_change")  # their forms name a refused field themselves
+
+
+def hostile_post_response(request) -> HttpResponseBadRequest | None:
+    """A 400 when a posted field (name or value) holds a character no text may hold, else None."""
+    for name, values in request.POST.lists():
+        problem = raw_input_problem([name, *values], multiline=True)
+        if problem is not None:
+            return HttpResponseBadRequest(
+                _("The field %(field)s holds a control character: %(message)s")
+                % {"field": repr(name), "message": problem.messages[0]},
+                content_type="text/plain; charset=utf-8",
+            )
+    return None
+
+
+def guard_posts(view):
+    """Wrap an admin view so that a POST holding control characters never reaches it (see above)."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        match = getattr(request, "resolver_match", None)
+        if request.method == "POST" and not (match and (match.url_name or "").endswith(MODEL_FORM_PAGES)):
+            refused = hostile_post_response(request)
+            if refused is not None:
+                return refused
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 class InputPolicyAdminMixin:

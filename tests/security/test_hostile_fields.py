@@ -323,3 +323,39 @@ def test_lists_and_autocompletes_never_fail_on_control_characters(world, admin_u
             )
             assert answer.status_code == 200, (opts.label, field_name, answer.status_code)
             assert answer.json()["results"] == []
+
+
+def test_every_other_admin_post_refuses_control_characters_before_it_runs(world, admin_user):
+    """Actions and their intermediate forms and the extra pages (void, transition, reveal) answer 400."""
+    from eldercare.core.masking import masked_fields
+
+    client = Client()
+    client.force_login(admin_user)
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+    hostile = {"reason": "作废\x00", "note": "x\x1by", "apply": "1"}
+    before = stored_state()
+    posted = 0
+    for model, model_admin in admin.site._registry.items():
+        opts, obj = model._meta, model._default_manager.order_by("pk").first()
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        for action in model_admin.get_actions(request):
+            selected = [obj.pk] if obj is not None else []
+            answer = client.post(changelist, {"action": action, "_selected_action": selected, **hostile})
+            assert answer.status_code == 400, (opts.label, action, answer.status_code)
+            posted += 1
+        for pattern in model_admin.get_urls():
+            name = getattr(pattern, "name", None) or ""
+            if not name or name.endswith(("_add", "_change", "_changelist", "_history", "_autocomplete")):
+                continue
+            names = set(pattern.pattern.converters)
+            if names & {"pk", "object_id"} and obj is None:
+                continue
+            kwargs = dict.fromkeys(names & {"pk", "object_id"}, obj.pk)
+            if "field" in names:
+                kwargs["field"] = next(iter(masked_fields(model)))
+            answer = client.post(reverse(f"admin:{name}", kwargs=kwargs), hostile)
+            assert answer.status_code == 400, (name, answer.status_code)
+            posted += 1
+    assert posted >= 8
+    assert stored_state() == before
