@@ -21,12 +21,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 ## Set up the database, load the 50 pilot areas and the demo world, and serve the site.
+## The set-up runs in one process with the base settings (DEBUG off): logging every SQL statement
+## of the demo world's bulk inserts costs seconds. It has just checked the project, so the server skips that.
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_reference_data
-	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py ensure_demo_admin
-	$(BIN)/python manage.py runserver $(HOST)
+	DJANGO_SETTINGS_MODULE=project.settings.base $(BIN)/python manage.py prepare_demo
+	$(BIN)/python manage.py runserver --skip-checks $(HOST)
 
 serve: install
 	$(BIN)/python manage.py runserver $(HOST)

@@ -17,7 +17,7 @@ from eldercare.recipients.models import Recipient
 
 from ..names import ELDER_GIVEN, SURNAME_WEIGHTS, SURNAMES, YOUNGER_GIVEN, organisation_code_check_char
 
-DEFAULT_RECIPIENTS = 600
+DEFAULT_RECIPIENTS = 400
 DEFAULT_SEED = 2023
 DEMO_PREFIX = "示例·"  # starts every invented organisation's name
 DEMO_MARK = "（示例）"  # ends the invented batch's name and invented notes
@@ -27,7 +27,7 @@ CHANGE_REASON = "seed_demo"
 BATCH_SIZE = 500
 # The finished batch keeps this share of the recipients (history for as-of reports); the running
 # batch, where people work today, gets the rest.
-HISTORY_SHARE = 0.25
+HISTORY_SHARE = 0.2
 METRES_PER_DEGREE = 111_000
 
 

@@ -66,14 +66,15 @@ def pace_ratio(reached: int, target: int, start: dt.date, end: dt.date, day: dt.
     return float(Decimal(reached) / expected) if expected else None
 
 
-def fit(state: str, *, start: dt.date, end: dt.date, today: dt.date, size: int, most: int) -> tuple[int, int]:
+def fit(state: str, *, start: dt.date, end: dt.date, today: dt.date, size: int, most: int) -> tuple[int, int] | None:
     """A (reached, target) pair that puts an area in `state` today: target near `size`, reached ≤ `most`.
 
     Small numbers move the ratio in big steps, so both are searched together (for each target, the
     few counts around the typical ratio); the pair closest to the state's typical ratio wins, a
-    target far from `size` and a far-behind area with nothing reached being a little worse.
+    target far from `size` and a far-behind area with nothing reached being a little worse. None
+    when no pair fits (a tiny area on an awkward day: `fit_with_cycle` then moves the cycle).
     """
-    wanted, best, best_cost = typical_ratio(state), (0, max(1, size)), None
+    wanted, best, best_cost = typical_ratio(state), None, None
     for target in range(1, max(8, 3 * size) + 1):
         expected = float(expected_by(target, start, end, today))
         around = int(wanted * expected)
@@ -87,6 +88,27 @@ def fit(state: str, *, start: dt.date, end: dt.date, today: dt.date, size: int, 
             if best_cost is None or cost < best_cost:
                 best, best_cost = (reached, target), cost
     return best
+
+
+def cycle_of(today: dt.date, elapsed_days: int) -> tuple[dt.date, dt.date]:
+    start = today - dt.timedelta(days=elapsed_days - 1)
+    return start, one_year_from(start)
+
+
+def fit_with_cycle(
+    state: str, *, today: dt.date, elapsed_days: int, people: int, beds_most: int, sizes: tuple[int, int]
+) -> tuple[int, tuple[int, int], tuple[int, int]]:
+    """The elapsed days (the drawn ones, or the nearest that work) and the (reached, target) pairs of
+    person-times and beds that put a running area in `state`; `beds_most(reached)` bounds the beds."""
+    tries = [elapsed_days] + [elapsed_days + sign * step for step in range(7, 147, 7) for sign in (-1, 1)]
+    for days in (d for d in tries if ELAPSED_DAYS[0] <= d <= ELAPSED_DAYS[1]):
+        start, end = cycle_of(today, days)
+        window = {"start": start, "end": end, "today": today}
+        persons = fit(state, size=sizes[0], most=max(0, people - max(2, people // 4)), **window)
+        beds = persons and fit(state, size=sizes[1], most=beds_most(persons[0]), **window)
+        if persons and beds:
+            return days, persons, beds
+    return elapsed_days, (0, max(1, sizes[0])), (0, max(1, sizes[1]))  # nothing fits: far behind, say so
 
 
 def history_batch() -> Batch | None:
@@ -133,13 +155,13 @@ def draw_states(dice: Dice, region_codes: list[str]) -> dict[str, str]:
 
 def running_area(batch: Batch, history_area: PilotArea, *, dice: Dice, today: dt.date) -> PilotArea:
     """The region's area in the running batch: its cycle 40–80 % elapsed today; targets come later."""
-    start = today - dt.timedelta(days=dice.rng.randint(*ELAPSED_DAYS) - 1)
+    start, end = cycle_of(today, dice.rng.randint(*ELAPSED_DAYS))
     return PilotArea(
         batch=batch,
         region=history_area.region,
         is_demo=True,
         funds_arrived_on=start,
         cycle_start=start,
-        cycle_end=one_year_from(start),
+        cycle_end=end,
         target_satisfaction=history_area.target_satisfaction,
     )

@@ -36,7 +36,7 @@ from .people import PeopleMaker
 from .visits import VisitMaker
 
 # Share of the running area's people its person-time target is near, and its bed target.
-PERSON_TIME_TARGET_SHARE = 0.45
+PERSON_TIME_TARGET_SHARE = 0.35
 BED_TARGET_SHARE = 0.3
 UNASSIGNED_SHARE = 0.06  # people approved but not yet given a provider (未分派)
 ASSURED_PER_PROVIDER = 3
@@ -145,7 +145,7 @@ class DemoWorld:
         history_size = round(self.size * HISTORY_SHARE) if running_plans else self.size
         for plans, total, weight in (
             (history_plans, history_size, 2.0),
-            (running_plans, self.size - history_size, 6.0),
+            (running_plans, self.size - history_size, 10.0),
         ):
             weights = [
                 weight if plan.area.region.code in KNOWN_CENTRES else self.dice.rng.uniform(0.6, 1.4) for plan in plans
@@ -162,32 +162,28 @@ class DemoWorld:
 
     def _fill_history(self, area_plan: AreaPlan, count: int) -> None:
         for index in range(count):
-            # The first made the person-time, so every finished area has some history to show.
-            plan = self.people.recipient(area_plan, reaches=index == 0)
-            if plan.visit_from and plan.visit_from <= area_plan.last_day and (plan.reaches or self.dice.chance(0.9)):
+            # The first was served all along, so every finished area has some history to show.
+            plan = self.people.recipient(area_plan, assured=index == 0)
+            if plan.visit_from and plan.visit_from <= area_plan.last_day and (plan.assured or self.dice.chance(0.9)):
                 plan.recipient.provider = self.dice.rng.choice(area_plan.organisations.home_visit)
         self.beds.history_beds(area_plan)
 
     def _fill_running(self, area_plan: AreaPlan, count: int) -> None:
-        area, state = area_plan.area, area_plan.state
-        providers = area_plan.organisations.home_visit
-        window = {"start": area_plan.cycle_start, "end": area_plan.cycle_end, "today": self.today}
+        state, providers = area_plan.state, area_plan.organisations.home_visit
+        # With the first people reaching the person-time and the next ones, every provider has at
+        # least ASSURED_PER_PROVIDER people a visit logged today counts for.
+        least = min(count, ASSURED_PER_PROVIDER * len(providers))
         if state:
-            most = max(0, count - max(2, count // 4))
-            hint = max(2, round(count * PERSON_TIME_TARGET_SHARE))
-            area_plan.reached, area.target_person_times = batches.fit(state, size=hint, most=most, **window)
-        # The first people reach the person-time; with the next ones, every provider has at least
-        # ASSURED_PER_PROVIDER people a visit logged today counts for.
-        assured = max(area_plan.reached, ASSURED_PER_PROVIDER * len(providers))
+            self._fit(area_plan, count, least)
+        assured = max(area_plan.reached, least)
         plans = [
             self.people.recipient(area_plan, reaches=index < area_plan.reached, assured=index < assured)
             for index in range(count)
         ]
+        # Assured people are assessed before the cycle, so there are enough for the accepted beds.
         candidates = [p for p in plans if p.bed_from and p.bed_from <= area_plan.cycle_start]
         self.dice.rng.shuffle(candidates)
         if state:
-            hint = max(2, round(count * BED_TARGET_SHARE))
-            area_plan.beds_accepted, area.target_beds = batches.fit(state, size=hint, most=len(candidates), **window)
             self.money.allocate(area_plan)
         accepted = candidates[: area_plan.beds_accepted]
         chosen = {id(plan) for plan in accepted}
@@ -199,6 +195,26 @@ class DemoWorld:
             visited = plan.visit_from is not None and plan.visit_from <= area_plan.last_day
             if visited and not self.dice.chance(UNASSIGNED_SHARE):
                 plan.recipient.provider = self.dice.rng.choice(providers)
+
+    def _fit(self, area_plan: AreaPlan, count: int, least: int) -> None:
+        """Targets (and if need be a cycle a few days off the drawn one) that show the area's state."""
+        area = area_plan.area
+        elapsed = (self.today - area.cycle_start).days + 1
+        sizes = (max(2, round(count * PERSON_TIME_TARGET_SHARE)), max(2, round(count * BED_TARGET_SHARE)))
+        elapsed, persons, beds = batches.fit_with_cycle(
+            area_plan.state,
+            today=self.today,
+            elapsed_days=elapsed,
+            people=count,
+            beds_most=lambda reached: max(reached, least),
+            sizes=sizes,
+        )
+        area.cycle_start, area.cycle_end = batches.cycle_of(self.today, elapsed)
+        area.funds_arrived_on = area.cycle_start
+        area_plan.cycle_start, area_plan.cycle_end = area.cycle_start, area.cycle_end
+        area_plan.last_day = min(self.today, area.cycle_end)
+        area_plan.reached, area.target_person_times = persons
+        area_plan.beds_accepted, area.target_beds = beds
 
     def staff(self) -> None:
         served: dict[str, int] = {}

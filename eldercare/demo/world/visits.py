@@ -85,7 +85,7 @@ class VisitMaker:
         draw = rng.random()  # the finished batch: some reached it, most did not, a few never started
         if draw < 0.2:
             return rng.randint(needed, needed + 8)
-        return rng.randint(1, needed - 1) if draw < 0.92 else 0
+        return rng.randint(1, needed - 1) if draw < 0.92 or plan.assured else 0
 
     def for_recipient(self, plan: RecipientPlan) -> int:
         """All of a recipient's visits; returns how many were made."""
