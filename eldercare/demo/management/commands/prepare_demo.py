@@ -9,8 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         # One process instead of four: each start of Django costs about a second before it does anything.
-        verbosity = options["verbosity"]
-        call_command("migrate", interactive=False, verbosity=verbosity)
-        call_command("load_reference_data", verbosity=verbosity)
-        call_command("seed_demo", if_empty=True, verbosity=verbosity)
-        call_command("ensure_demo_admin", verbosity=verbosity)
+        common = {"verbosity": options["verbosity"], "stdout": self.stdout, "stderr": self.stderr}
+        call_command("migrate", interactive=False, **common)
+        call_command("load_reference_data", **common)
+        call_command("seed_demo", if_empty=True, **common)
+        call_command("ensure_demo_admin", **common)
