@@ -30,9 +30,16 @@ def _too_large() -> ParseError:
     )
 
 
-def _too_deep() -> ParseError:
+def too_deep() -> ParseError:
     return ParseError(
         _("The JSON body nests more than %(limit)d levels deep.") % {"limit": MAX_JSON_DEPTH}, code="too_deep"
+    )
+
+
+def json_syntax_error(line: int, column: int) -> ParseError:
+    return ParseError(
+        _("The request body is not valid JSON (line %(line)d, column %(column)d).") % {"line": line, "column": column},
+        code="parse_error",
     )
 
 
@@ -58,19 +65,15 @@ def parse_json(body: bytes, *, encoding: str = "utf-8"):
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
-        raise _too_deep() from None
+        raise too_deep() from None
     except json.JSONDecodeError as error:
-        raise ParseError(
-            _("The request body is not valid JSON (line %(line)d, column %(column)d).")
-            % {"line": error.lineno, "column": error.colno},
-            code="parse_error",
-        ) from None
+        raise json_syntax_error(error.lineno, error.colno) from None
     except ValueError:  # NaN and Infinity are not JSON
         raise ParseError(
             _("The request body holds a number JSON does not allow (NaN or Infinity)."), code="nan"
         ) from None
     if json_depth(data) > MAX_JSON_DEPTH:
-        raise _too_deep()
+        raise too_deep()
     return data
 
 

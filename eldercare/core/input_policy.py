@@ -92,12 +92,12 @@ def control_character_error(code_point: str) -> ValidationError:
 def raw_input_problem(value, *, multiline: bool = False) -> ValidationError | None:
     """The policy's objection to a raw input value (text, or lists and objects of it), or None.
 
-    Runs before a value is parsed or looked up, so no control character reaches the database.
+    Runs before a value is parsed or looked up, so no control character reaches the database; the
+    body's size and depth limits bound the walk.
     """
-    stack, seen = [value], 0
-    while stack and seen < 100_000:
+    stack = [value]
+    while stack:
         item = stack.pop()
-        seen += 1
         if isinstance(item, str):
             found = forbidden_character(item, multiline=multiline)
             if found:

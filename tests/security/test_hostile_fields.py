@@ -203,12 +203,13 @@ def test_every_writable_api_field_refuses_the_hostile_values_by_name(world):
     assert COUNTS["api fields"] >= 80 and COUNTS["api values"] >= 800, COUNTS
 
 
-@pytest.mark.xfail(strict=True, reason="the token endpoint parses with DRF's own parsers (owned elsewhere)")
-def test_the_token_endpoint_refuses_a_deep_body_with_a_400(world):
-    answer = APIClient(raise_request_exception=False).post(
-        TOKEN_PATH, "[" * 100_000 + "]" * 100_000, content_type="application/json"
-    )
-    assert answer.status_code == 400
+def test_the_token_endpoint_refuses_a_deep_body_and_bad_json_in_the_users_language(world):
+    """It still parses with DRF's own parser; the API's exception handler answers for the policy."""
+    client = APIClient(raise_request_exception=False)
+    answer = client.post(TOKEN_PATH, "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert (answer.status_code, answer.json()["detail"]) == (400, "JSON 请求体的嵌套超过 10 层。")
+    answer = client.post(TOKEN_PATH, '{"username": ', content_type="application/json")
+    assert (answer.status_code, answer.json()["detail"]) == (400, "请求体不是有效的 JSON（第 1 行，第 14 列）。")
 
 
 # --- The admin ---------------------------------------------------------------------------------------
