@@ -200,6 +200,7 @@ def test_every_writable_api_field_refuses_the_hostile_values_by_name(world):
         status, body = call(client, method, url, nested)
         assert status == 400 and (not names_the_field or "10" in body["detail"]), (path, body)
         assert stored_state() == before, f"{method} {path} stored something it refused"
+    print(f"API: {len(operations)} write operations, {COUNTS['api fields']} fields, {COUNTS['api values']} values")
     assert COUNTS["api fields"] >= 80 and COUNTS["api values"] >= 800, COUNTS
 
 
@@ -277,6 +278,7 @@ def test_every_admin_form_field_refuses_the_hostile_values_on_the_field(world, a
                 COUNTS["admin values"] += 1
                 form = form_class(post_data(form_class, name, field, value), instance=obj)
                 assert not form.is_valid() and name in form.errors, (model_admin, name, value, form.errors)
+    print(f"admin: {checked_forms} forms, {COUNTS['admin fields']} fields, {COUNTS['admin values']} values")
     assert checked_forms >= 20
     assert COUNTS["admin fields"] >= 100 and COUNTS["admin values"] >= 500, COUNTS
 
