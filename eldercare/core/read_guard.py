@@ -16,20 +16,26 @@ from django.db.backends.signals import connection_created
 
 from .input_policy import READ_CEILING, READ_FLOOR
 
+# A timestamp's text starts with a four-digit year and a dash (ISO DateStyle, as Django sets it); only
+# years 0001 and 9999, longer years, "BC" and the infinities can lie beyond the read bounds.
+EDGE_YEARS = (b"0001", b"9999")
+
 
 def _lenient(loader_class: type) -> type:
     if getattr(loader_class, "eldercare_lenient", False):
         return loader_class
+    from psycopg import DataError
+
+    base_load = loader_class.load
 
     def load(self, data):
-        from psycopg import DataError
-
+        if data[4:5] == b"-" and data[:4] not in EDGE_YEARS:
+            return base_load(self, data)  # every ordinary value: two slices, then Django's loader
         try:
-            value = loader_class.load(self, data)
+            return _bounded(base_load(self, data))
         except DataError:
             # psycopg names the too-large and too-small cases; "BC" dates come before year 1.
             return READ_FLOOR if bytes(data).endswith(b"BC") or bytes(data) == b"-infinity" else READ_CEILING
-        return _bounded(value)
 
     return type(f"Lenient{loader_class.__name__}", (loader_class,), {"load": load, "eldercare_lenient": True})
 
