@@ -102,7 +102,14 @@ def _session_for(user) -> str:
 
 def prepare_profiles(context, path: Path) -> dict:
     """Tokens, sessions and recipients for the simulated users, written as JSON for the locustfile."""
-    from rest_framework.authtoken.models import Token
+    from eldercare.accounts.tokens import token_issue
+
+    tokens = {}  # one API token a user, as one app keeps its token
+
+    def token_for(user) -> str:
+        if user.pk not in tokens:
+            tokens[user.pk] = token_issue(user=user)[1]
+        return tokens[user.pk]
 
     providers = list(
         Provider.objects.filter(offers_home_visits=True).annotate(n=Count("recipients")).order_by("-n", "pk")
@@ -116,7 +123,7 @@ def prepare_profiles(context, path: Path) -> dict:
         recipients = Recipient.objects.filter(provider=provider).order_by("pk")[:200]
         caregivers.append(
             {
-                "token": Token.objects.get_or_create(user=user)[0].key,
+                "token": token_for(user),
                 "caregiver": caregiver.pk,
                 "first_day": (area.cycle_start).isoformat(),
                 "recipients": [

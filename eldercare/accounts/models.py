@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 from simple_history.models import HistoricalRecords
 
 from eldercare.core.models import TimeStampedModel
@@ -86,3 +88,33 @@ class RoleAssignment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (接口令牌) for `Authorization: Token ...`: django-rest-knox's token, with our labels.
+
+    Only the SHA-512 digest of the token is stored; the token itself is shown once, to whoever logged
+    in. It expires `API_TOKEN_IDLE_HOURS` after its last use (`expiry`, moved on by each request) and
+    `API_TOKEN_MAX_DAYS` after it was issued, whatever its use (`accounts.tokens`).
+    """
+
+    digest = models.CharField(_("digest"), max_length=CONSTANTS.DIGEST_LENGTH, primary_key=True)
+    token_key = models.CharField(
+        _("token key"), max_length=CONSTANTS.MAXIMUM_TOKEN_PREFIX_LENGTH + CONSTANTS.TOKEN_KEY_LENGTH, db_index=True
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), related_name="auth_token_set", on_delete=models.CASCADE
+    )
+    created = models.DateTimeField(_("issued at"), auto_now_add=True)
+    expiry = models.DateTimeField(_("expires if unused at"), null=True, blank=True)
+
+    # Plain rows: tokens are issued by `accounts.tokens.token_issue`, not by knox's manager.
+    objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.digest[:12]}"

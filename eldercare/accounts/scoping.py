@@ -87,6 +87,8 @@ SCOPE_PATHS: dict[str, ScopePath] = {
     "core.auditevent": ScopePath(area=None, provider=None, readers=frozenset({Role.AUDITOR})),
     # Pending roll-up work (an operations view): administrators only.
     "core.recountrequest": ScopePath(area=None, provider=None, readers=frozenset()),
+    # Who holds API tokens (digests only): administrators, who revoke them.
+    "accounts.apitoken": ScopePath(area=None, provider=None, readers=frozenset()),
 }
 
 OFFICIAL_ROLES = (Role.NATIONAL_OFFICIAL, Role.PROVINCIAL_OFFICIAL, Role.DISTRICT_OFFICIAL)

@@ -11,7 +11,7 @@ from eldercare.recipients.apis import AssessmentViewSet, RecipientViewSet
 from eldercare.rollups.apis import AreaProgressViewSet, NationalProgressView
 from eldercare.visits.apis import VisitExceptionViewSet, VisitViewSet
 
-from .views import TokenView
+from .views import TokenRevokeAllView, TokenRevokeView, TokenView
 
 app_name = "api"
 
@@ -28,6 +28,8 @@ router.register("progress/areas", AreaProgressViewSet, basename="area-progress")
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
+    path("v1/auth/token/revoke/", TokenRevokeView.as_view(), name="token-revoke"),
+    path("v1/auth/token/revoke-all/", TokenRevokeAllView.as_view(), name="token-revoke-all"),
     path("v1/progress/national/", NationalProgressView.as_view(), name="national-progress"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -14,14 +15,14 @@ from .serializers import PilotAreaSerializer
 AREA_CODE_PATTERN = r"[1-9][0-9]{5}"
 
 BATCH_PARAMETER = OpenApiParameter(
-    "batch", OpenApiTypes.INT, description="Batch year; by default the newest batch the area belongs to."
+    "batch", OpenApiTypes.INT, description=_("Batch year; by default the newest batch the area belongs to.")
 )
 
 
 class PilotAreaFilter(django_filters.FilterSet):
-    batch = django_filters.NumberFilter(field_name="batch__year", label="batch year")
-    province = django_filters.CharFilter(method="filter_province", label="province code (6 digits)")
-    is_demo = django_filters.BooleanFilter()
+    batch = django_filters.NumberFilter(field_name="batch__year", label=_("Batch year"))
+    province = django_filters.CharFilter(method="filter_province", label=_("Province code (6 digits)"))
+    is_demo = django_filters.BooleanFilter(label=_("Demonstration areas only (true) or real ones only (false)"))
 
     class Meta:
         model = PilotArea
@@ -44,7 +45,23 @@ def area_by_code(queryset, area_code: str, batch_year) -> PilotArea:
     return area
 
 
-@extend_schema_view(retrieve=extend_schema(parameters=[BATCH_PARAMETER]))
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List pilot areas"),
+        description=_(
+            "The pilot areas (项目地区) you can see: their batch, cycle, targets and current progress. "
+            "Filter by `batch` (year), `province` (6-digit code) or `is_demo`; demonstration areas are marked."
+        ),
+    ),
+    retrieve=extend_schema(
+        parameters=[BATCH_PARAMETER],
+        summary=_("Get a pilot area"),
+        description=_(
+            "One pilot area by its 6-digit division code (e.g. 110114). An area can take part in several "
+            "batches: the newest is answered unless `batch` names a year."
+        ),
+    ),
+)
 class PilotAreaViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = PilotArea.objects.all()
     serializer_class = PilotAreaSerializer

@@ -2,7 +2,8 @@
 
 import django_filters
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -27,12 +28,16 @@ from .serializers import (
 
 
 class BedFilter(django_filters.FilterSet):
-    area = IdFilter(field_name="area_id", label="pilot area id")
-    area_code = django_filters.CharFilter(field_name="area__region__code", label="area code (6 digits)")
-    recipient = IdFilter(field_name="recipient_id", label="recipient id")
+    area = IdFilter(field_name="area_id", label=_("Pilot area id"))
+    area_code = django_filters.CharFilter(field_name="area__region__code", label=_("Area code (6 digits)"))
+    recipient = IdFilter(field_name="recipient_id", label=_("Recipient id"))
     status = django_filters.ChoiceFilter(choices=BedStatus.choices)
-    accepted_from = django_filters.DateFilter(field_name="accepted_on", lookup_expr="gte")
-    accepted_to = django_filters.DateFilter(field_name="accepted_on", lookup_expr="lte")
+    accepted_from = django_filters.DateFilter(
+        field_name="accepted_on", lookup_expr="gte", label=_("Accepted on or after (YYYY-MM-DD)")
+    )
+    accepted_to = django_filters.DateFilter(
+        field_name="accepted_on", lookup_expr="lte", label=_("Accepted on or before (YYYY-MM-DD)")
+    )
 
     class Meta:
         model = FamilyCareBed
@@ -51,7 +56,15 @@ MOVES = {
 }
 
 
-def _move_action(name: str, serializer_class, service, summary: str):
+BED_MOVE_DESCRIPTION = _(
+    "Moves the bed on in its lifecycle: 申请 applied → 评估设计 assessed → 改造中 retrofitting → 待验收 awaiting "
+    "acceptance → 验收合格 accepted → 服务中 in service, or 撤销 withdrawn (with a reason) on the way. "
+    "A move the bed's current status does not allow is a 400 naming both statuses. The answer is the bed as it "
+    "now stands."
+)
+
+
+def _move_action(name: str, serializer_class, service, summary):
     def move(self, request, pk=None, **kwargs):
         bed = self.get_object()
         serializer = serializer_class(data=request.data, context=self.get_serializer_context())
@@ -62,7 +75,7 @@ def _move_action(name: str, serializer_class, service, summary: str):
         return self._answer(moved, status.HTTP_200_OK)
 
     move.__name__ = move.__qualname__ = name
-    move.__doc__ = summary
+    move.__doc__ = f"The bed's `{name}` move, through its service."
     move = action(
         detail=True,
         methods=["post"],
@@ -70,9 +83,26 @@ def _move_action(name: str, serializer_class, service, summary: str):
         url_name=name.replace("_", "-"),
         serializer_class=serializer_class,
     )(move)
-    return extend_schema(request=serializer_class, responses={200: FamilyCareBedSerializer}, summary=summary)(move)
+    return extend_schema(
+        request=serializer_class,
+        responses={200: FamilyCareBedSerializer},
+        summary=summary,
+        description=BED_MOVE_DESCRIPTION,
+    )(move)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List family care beds"),
+        description=_(
+            "Family care beds (家庭养老床位) in your scope, with their status and retrofit items. A bed counts "
+            "toward the area's target when it is accepted (验收合格) within the area's cycle."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary=_("Get a family care bed"), description=_("One bed in your scope, with its retrofit items.")
+    ),
+)
 class FamilyCareBedViewSet(
     ScopedQuerysetMixin,
     mixins.ListModelMixin,
@@ -98,7 +128,15 @@ class FamilyCareBedViewSet(
         fresh = self.base_queryset().get(pk=bed.pk)
         return Response(FamilyCareBedSerializer(fresh, context=self.get_serializer_context()).data, status=code)
 
-    @extend_schema(request=BedApplySerializer, responses={201: FamilyCareBedSerializer})
+    @extend_schema(
+        request=BedApplySerializer,
+        responses={201: FamilyCareBedSerializer},
+        summary=_("Apply for a family care bed"),
+        description=_(
+            "Opens a bed application (申请) for a recipient, who must be eligible on the day of the application "
+            "and hold no other active bed."
+        ),
+    )
     def create(self, request, *args, **kwargs):
         """Open a bed application through `bed_apply` (eligibility and one active bed a recipient)."""
         serializer = BedApplySerializer(data=request.data, context=self.get_serializer_context())
@@ -108,17 +146,26 @@ class FamilyCareBedViewSet(
         )
         return self._answer(bed, status.HTTP_201_CREATED)
 
-    plan = _move_action("plan", *MOVES["plan"], "Record the assessment and the one-home plan (评估设计)")
-    start_retrofit = _move_action("start_retrofit", *MOVES["start_retrofit"], "Start or resume the retrofit works")
-    finish_retrofit = _move_action("finish_retrofit", *MOVES["finish_retrofit"], "Finish the works (待验收)")
-    accept = _move_action("accept", *MOVES["accept"], "Record a passed acceptance (验收合格)")
+    plan = _move_action("plan", *MOVES["plan"], _("Record the assessment and the one-home plan (评估设计)"))
+    start_retrofit = _move_action("start_retrofit", *MOVES["start_retrofit"], _("Start or resume the retrofit works"))
+    finish_retrofit = _move_action("finish_retrofit", *MOVES["finish_retrofit"], _("Finish the works (待验收)"))
+    accept = _move_action("accept", *MOVES["accept"], _("Record a passed acceptance (验收合格)"))
     reject_acceptance = _move_action(
-        "reject_acceptance", *MOVES["reject_acceptance"], "Record a failed acceptance: back to retrofitting"
+        "reject_acceptance", *MOVES["reject_acceptance"], _("Record a failed acceptance: back to retrofitting")
     )
-    start_service = _move_action("start_service", *MOVES["start_service"], "Start the service (服务中)")
-    withdraw = _move_action("withdraw", *MOVES["withdraw"], "Withdraw the bed with a reason (撤销)")
+    start_service = _move_action("start_service", *MOVES["start_service"], _("Start the service (服务中)"))
+    withdraw = _move_action("withdraw", *MOVES["withdraw"], _("Withdraw the bed with a reason (撤销)"))
 
-    @extend_schema(request=RetrofitItemSerializer, responses={201: FamilyCareBedSerializer})
+    @extend_schema(
+        request=RetrofitItemSerializer,
+        responses={201: FamilyCareBedSerializer},
+        summary=_("Record a retrofit item"),
+        description=_(
+            "Records an item installed in the bed's home: an accessibility item or a smart device. A device "
+            "needs its serial number, install date and a warranty of at least 12 months. The answer is the bed "
+            "with all its items."
+        ),
+    )
     @action(detail=True, methods=["post"], url_path="items", serializer_class=RetrofitItemSerializer)
     def add_item(self, request, pk=None, **kwargs):
         """Record an installed retrofit item (devices need serial number, install date and warranty)."""

@@ -37,7 +37,8 @@ class AuditEvent(models.Model):
     """An append-only audit log entry (审计日志): who did what, when, from where, and why.
 
     Rows are only ever inserted (`core.audit.audit_record`); the admin shows them read-only, and
-    on PostgreSQL a trigger refuses UPDATE and DELETE even to the database owner's application.
+    on PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE even to the table's owner. Production
+    connects as a role that owns no table, so it cannot drop or disable them either (README).
     """
 
     class Action(models.TextChoices):
@@ -53,6 +54,7 @@ class AuditEvent(models.Model):
         VOID = "void", _("Voided")
         REVIEW = "review", _("Exception reviewed")
         DELETE = "delete", _("Deleted")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
 
     occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

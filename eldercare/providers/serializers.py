@@ -1,6 +1,7 @@
 from eldercare.api.base import ScopedPrimaryKeyRelatedField
 from eldercare.api.serializers import StrictModelSerializer
 from eldercare.areas.models import PilotArea
+from eldercare.core.masking import mask_phone, may_see_full_numbers
 
 from .models import Caregiver, Provider
 
@@ -38,3 +39,11 @@ class CaregiverSerializer(StrictModelSerializer):
         fields = ["id", "provider", "name", "phone", "employee_number", "is_active", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators = []  # the unique (provider, employee number) rule is checked by full_clean, in one message
+
+    def to_representation(self, caregiver):
+        # As in the admin: the phone number whole for the caregiver's own provider and administrators only.
+        data = super().to_representation(caregiver)
+        request = self.context.get("request")
+        if data.get("phone") and (request is None or not may_see_full_numbers(request.user, caregiver)):
+            data["phone"] = mask_phone(data["phone"])
+        return data

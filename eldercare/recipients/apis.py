@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -20,12 +21,14 @@ from .services import assessment_record, recipient_create, recipient_update
 
 
 class RecipientFilter(django_filters.FilterSet):
-    area = IdFilter(field_name="area_id", label="pilot area id")
-    area_code = django_filters.CharFilter(field_name="area__region__code", label="area code (6 digits)")
-    provider = IdFilter(field_name="provider_id", label="provider id")
+    area = IdFilter(field_name="area_id", label=_("Pilot area id"))
+    area_code = django_filters.CharFilter(field_name="area__region__code", label=_("Area code (6 digits)"))
+    provider = IdFilter(field_name="provider_id", label=_("Provider id"))
     economic_category = django_filters.ChoiceFilter(choices=Recipient._meta.get_field("economic_category").choices)
-    name = django_filters.CharFilter(lookup_expr="icontains")
-    at_risk = django_filters.BooleanFilter(field_name="progress__at_risk")
+    name = django_filters.CharFilter(lookup_expr="icontains", label=_("Part of the name"))
+    at_risk = django_filters.BooleanFilter(
+        field_name="progress__at_risk", label=_("At risk of not reaching 30 visits in the cycle")
+    )
 
     class Meta:
         model = Recipient
@@ -33,8 +36,39 @@ class RecipientFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=RecipientWriteSerializer, responses={201: RecipientSerializer}),
-    partial_update=extend_schema(request=RecipientUpdateSerializer, responses={200: RecipientSerializer}),
+    list=extend_schema(
+        summary=_("List recipients"),
+        description=_(
+            "Recipients (服务对象) in your scope. The resident ID number is always masked here "
+            "(`masked_resident_id`); each recipient comes with eligibility today and progress toward one "
+            "person-time (30 counted visits in the cycle)."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary=_("Get a recipient"),
+        description=_(
+            "One recipient in your scope, with the masked resident ID number, eligibility today and progress."
+        ),
+    ),
+    create=extend_schema(
+        request=RecipientWriteSerializer,
+        responses={201: RecipientSerializer},
+        summary=_("Register a recipient"),
+        description=_(
+            "Registers an older person with the full 18-character resident ID number: its checksum is checked, "
+            "and birth date and sex follow from it; the number cannot be changed through the API afterwards. "
+            "The recipient must fall within your scope."
+        ),
+    ),
+    partial_update=extend_schema(
+        request=RecipientUpdateSerializer,
+        responses={200: RecipientSerializer},
+        summary=_("Change a recipient"),
+        description=_(
+            "Changes the fields sent (the resident ID number excepted). A recipient who has been served cannot "
+            "move to another area. Every change is kept in the record's history and the audit log."
+        ),
+    ),
 )
 class RecipientViewSet(WritableScopedViewSet):
     queryset = Recipient.objects.all()
@@ -86,16 +120,37 @@ class RecipientViewSet(WritableScopedViewSet):
 
 
 class AssessmentFilter(django_filters.FilterSet):
-    recipient = IdFilter(field_name="recipient_id", label="recipient id")
+    recipient = IdFilter(field_name="recipient_id", label=_("Recipient id"))
     level = django_filters.ChoiceFilter(choices=CapabilityAssessment._meta.get_field("level").choices)
-    assessed_from = django_filters.DateFilter(field_name="assessed_on", lookup_expr="gte")
-    assessed_to = django_filters.DateFilter(field_name="assessed_on", lookup_expr="lte")
+    assessed_from = django_filters.DateFilter(
+        field_name="assessed_on", lookup_expr="gte", label=_("Assessed on or after (YYYY-MM-DD)")
+    )
+    assessed_to = django_filters.DateFilter(
+        field_name="assessed_on", lookup_expr="lte", label=_("Assessed on or before (YYYY-MM-DD)")
+    )
 
     class Meta:
         model = CapabilityAssessment
         fields = ["recipient", "level", "assessed_from", "assessed_to"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List capability assessments"),
+        description=_(
+            "Capability assessments (老年人能力评估, GB/T 42195-2022) of the recipients in your scope. A new "
+            "assessment replaces the previous one from its date on."
+        ),
+    ),
+    retrieve=extend_schema(summary=_("Get an assessment"), description=_("One capability assessment in your scope.")),
+    create=extend_schema(
+        summary=_("Record an assessment"),
+        description=_(
+            "Records an assessment: level, date and assessor. Visits from its date on are checked again for "
+            "eligibility, and the figures follow. One assessment a recipient a day."
+        ),
+    ),
+)
 class AssessmentViewSet(
     ScopedQuerysetMixin,
     mixins.ListModelMixin,

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
@@ -23,7 +24,7 @@ from .models import AreaDailySnapshot, AreaProgress, BatchProgress, ProgressFigu
 from .serializers import AreaProgressSerializer, NationalProgressSerializer
 
 AS_OF_PARAMETER = OpenApiParameter(
-    "as_of", OpenApiTypes.DATE, description="Figures as they stood at the end of this day (YYYY-MM-DD)."
+    "as_of", OpenApiTypes.DATE, description=_("Figures as they stood at the end of this day (YYYY-MM-DD).")
 )
 
 
@@ -80,13 +81,27 @@ class AreaProgressViewSet(viewsets.ViewSet):
             figures = {row.area_id: row for row in snapshots_as_of(areas, as_of)}
         return [_area_row(area, figures.get(area.pk), as_of=as_of) for area in areas]
 
-    @extend_schema(parameters=[AS_OF_PARAMETER, BATCH_PARAMETER], responses=AreaProgressSerializer(many=True))
+    @extend_schema(
+        parameters=[AS_OF_PARAMETER, BATCH_PARAMETER],
+        responses=AreaProgressSerializer(many=True),
+        summary=_("Progress of the pilot areas"),
+        description=_(
+            "Each pilot area's progress within your scope: person-times reached against the target, recipients "
+            "in progress and at risk, beds accepted, satisfaction and funds. With `as_of`, the figures as they "
+            "stood at the end of that day. For officials and auditors; providers get an empty list."
+        ),
+    )
     def list(self, request):
         query = _query(request)
         rows = self._rows(self._areas(query.get("batch")), query.get("as_of"))
         return Response(AreaProgressSerializer(rows, many=True).data)
 
-    @extend_schema(parameters=[AS_OF_PARAMETER, BATCH_PARAMETER], responses=AreaProgressSerializer)
+    @extend_schema(
+        parameters=[AS_OF_PARAMETER, BATCH_PARAMETER],
+        responses=AreaProgressSerializer,
+        summary=_("Progress of one pilot area"),
+        description=_("One area's progress, by its 6-digit division code; `as_of` and `batch` as in the list."),
+    )
     def retrieve(self, request, area_code=None):
         query = _query(request)
         area = self._areas(query.get("batch")).filter(region__code=area_code).order_by("-batch__year").first()
@@ -101,7 +116,15 @@ class NationalProgressView(APIView):
     permission_classes = [ScopedWritePermission]
     serializer_class = NationalProgressSerializer
 
-    @extend_schema(parameters=[AS_OF_PARAMETER, BATCH_PARAMETER], responses=NationalProgressSerializer)
+    @extend_schema(
+        parameters=[AS_OF_PARAMETER, BATCH_PARAMETER],
+        responses=NationalProgressSerializer,
+        summary=_("National progress"),
+        description=_(
+            "The national totals of a batch (the newest unless `batch` names a year), for those who read the "
+            "whole country; anyone else gets 404. With `as_of`, as they stood at the end of that day."
+        ),
+    )
     def get(self, request):
         query = _query(request)
         batches = Batch.objects.order_by("-year")

@@ -1,6 +1,7 @@
 """Visits (log, change, void, bulk upload) and their exceptions (list, resolve), through visits.services."""
 
 import django_filters
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -30,16 +31,20 @@ from .verification import count_decision
 
 
 class VisitFilter(django_filters.FilterSet):
-    recipient = IdFilter(field_name="recipient_id", label="recipient id")
-    caregiver = IdFilter(field_name="caregiver_id", label="caregiver id")
-    provider = IdFilter(field_name="provider_id", label="provider id")
-    area = IdFilter(field_name="area_id", label="pilot area id")
-    category = django_filters.CharFilter(field_name="category__code", label="service category code")
+    recipient = IdFilter(field_name="recipient_id", label=_("Recipient id"))
+    caregiver = IdFilter(field_name="caregiver_id", label=_("Caregiver id"))
+    provider = IdFilter(field_name="provider_id", label=_("Provider id"))
+    area = IdFilter(field_name="area_id", label=_("Pilot area id"))
+    category = django_filters.CharFilter(field_name="category__code", label=_("Service category code"))
     status = django_filters.ChoiceFilter(choices=VisitStatus.choices)
-    is_countable = django_filters.BooleanFilter()
-    client_uuid = django_filters.UUIDFilter()
-    service_date_from = django_filters.DateFilter(field_name="service_date", lookup_expr="gte")
-    service_date_to = django_filters.DateFilter(field_name="service_date", lookup_expr="lte")
+    is_countable = django_filters.BooleanFilter(label=_("Passed the checks that let a visit count"))
+    client_uuid = django_filters.UUIDFilter(label=_("The client UUID the app gave the visit"))
+    service_date_from = django_filters.DateFilter(
+        field_name="service_date", lookup_expr="gte", label=_("Service date on or after (YYYY-MM-DD)")
+    )
+    service_date_to = django_filters.DateFilter(
+        field_name="service_date", lookup_expr="lte", label=_("Service date on or before (YYYY-MM-DD)")
+    )
 
     class Meta:
         model = Visit
@@ -58,9 +63,41 @@ class VisitFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    retrieve=extend_schema(responses=VisitDetailSerializer),
-    create=extend_schema(request=VisitWriteSerializer, responses={201: VisitDetailSerializer}),
-    partial_update=extend_schema(request=VisitUpdateSerializer, responses={200: VisitDetailSerializer}),
+    list=extend_schema(
+        summary=_("List visits"),
+        description=_(
+            "Home-care visits (居家养老上门服务) in your scope, latest first. A list leaves out whether each visit "
+            "counts toward the recipient's 30: ask for one visit for that."
+        ),
+    ),
+    retrieve=extend_schema(
+        responses=VisitDetailSerializer,
+        summary=_("Get a visit"),
+        description=_(
+            "One visit in your scope, with whether it counts toward the recipient's 30 visits (`counts`) and, "
+            "when it does not, why (`count_reasons`)."
+        ),
+    ),
+    create=extend_schema(
+        request=VisitWriteSerializer,
+        responses={201: VisitDetailSerializer},
+        summary=_("Log a visit"),
+        description=_(
+            "Logs one visit with its six elements: service type, recipient, caregiver (and provider), date, "
+            "check-in location, start and end time. Impossible input is a 400 and stores nothing; suspicious "
+            "input (too short, far from the home, entered late) is stored and flagged for review. The answer "
+            "says whether the visit counts and why not. Send a `client_uuid` so that a resend is recognised."
+        ),
+    ),
+    partial_update=extend_schema(
+        request=VisitUpdateSerializer,
+        responses={200: VisitDetailSerializer},
+        summary=_("Change a visit"),
+        description=_(
+            "Changes the fields sent of a visit that is not locked (a visit locks at fee confirmation, or 95 "
+            "days after it took place). Give a `reason`: it is kept in the visit's history and the audit log."
+        ),
+    ),
 )
 class VisitViewSet(
     ScopedQuerysetMixin,
@@ -122,7 +159,14 @@ class VisitViewSet(
         )
         return self._answer(updated, status.HTTP_200_OK)
 
-    @extend_schema(request=VisitVoidSerializer, responses={200: VisitDetailSerializer})
+    @extend_schema(
+        request=VisitVoidSerializer,
+        responses={200: VisitDetailSerializer},
+        summary=_("Void a visit"),
+        description=_(
+            "Voids a visit with a reason, a locked one too. The visit stays as evidence and no longer counts."
+        ),
+    )
     @action(detail=True, methods=["post"], permission_classes=[ScopedActionPermission])
     def void(self, request, pk=None):
         """Void a visit with a reason (allowed even when locked); the row stays as evidence."""
@@ -135,10 +179,14 @@ class VisitViewSet(
     @extend_schema(
         request=BulkVisitsSerializer,
         responses={200: BulkResultSerializer},
-        description=(
-            f"Up to {MAX_BULK_VISITS} visits, each with its client UUID. Every item is answered: created, "
-            "already_present (same UUID, same content), conflict (same UUID, different content) or rejected "
-            "(with field errors). Resending a batch changes nothing; one bad item never rejects the others."
+        summary=_("Upload visits in bulk"),
+        description=format_lazy(
+            _(
+                "Up to {limit} visits, each with its client UUID. Every item is answered: created, "
+                "already_present (same UUID, same content), conflict (same UUID, different content) or rejected "
+                "(with field errors). Resending a batch changes nothing; one bad item never rejects the others."
+            ),
+            limit=MAX_BULK_VISITS,
         ),
     )
     @action(detail=False, methods=["post"])
@@ -154,9 +202,9 @@ class VisitViewSet(
 
 
 class ExceptionFilter(django_filters.FilterSet):
-    visit = IdFilter(field_name="visit_id", label="visit id")
-    area = IdFilter(field_name="area_id", label="pilot area id")
-    provider = IdFilter(field_name="provider_id", label="provider id")
+    visit = IdFilter(field_name="visit_id", label=_("Visit id"))
+    area = IdFilter(field_name="area_id", label=_("Pilot area id"))
+    provider = IdFilter(field_name="provider_id", label=_("Provider id"))
     status = django_filters.ChoiceFilter(choices=ExceptionStatus.choices)
     type = django_filters.ChoiceFilter(choices=ExceptionType.choices)
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
@@ -166,6 +214,17 @@ class ExceptionFilter(django_filters.FilterSet):
         fields = ["visit", "area", "provider", "status", "type", "severity"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List exceptions"),
+        description=_(
+            "The review queue: visits flagged for review (a caregiver in two visits at once, too short or too "
+            "long, far from the home, entered late, recipient not eligible, outside the cycle), with their "
+            "status and severity. A blocking exception keeps its visit from counting until it is resolved."
+        ),
+    ),
+    retrieve=extend_schema(summary=_("Get an exception"), description=_("One exception in your scope.")),
+)
 class VisitExceptionViewSet(
     ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -180,7 +239,16 @@ class VisitExceptionViewSet(
     def base_queryset(self):
         return VisitException.objects.select_related("reason_code")
 
-    @extend_schema(request=ExceptionResolveSerializer, responses={200: ExceptionResolveResultSerializer})
+    @extend_schema(
+        request=ExceptionResolveSerializer,
+        responses={200: ExceptionResolveResultSerializer},
+        summary=_("Resolve an exception"),
+        description=_(
+            "Those who review (officials) resolve an exception with a reason code: accept (the visit may then "
+            "count) or void (the visit is voided). An exception that cannot be resolved so is listed under "
+            "`refused`, with why."
+        ),
+    )
     @action(detail=True, methods=["post"], serializer_class=ExceptionResolveSerializer)
     def resolve(self, request, pk=None):
         """Accept (the visit may then count) or void, with a reason code, through `exceptions_resolve`."""

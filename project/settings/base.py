@@ -5,6 +5,7 @@ nothing but Python. `DATABASE_URL` switches to PostgreSQL and `REDIS_URL` (or
 `CELERY_BROKER_URL`) to a real broker; production differs only by environment.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -39,7 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens (django-rest-knox): stored hashed, expiring (accounts.ApiToken, accounts.tokens).
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -134,6 +136,25 @@ if DATABASE_REPLICA_URL:
     DATABASE_ROUTERS = ["project.db_routers.ReplicaRouter"]
     MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "project.db_routers.ReplicaReadsMiddleware")
 
+# --- Cache: login failures and API request rates, counted where every process sees them ----------
+# CACHE_URL (or else REDIS_URL) puts the cache in Redis, shared by every gunicorn worker on every
+# machine; give it its own database number (redis://redis:6379/1) to keep it apart from the broker's
+# queues. With neither set (the embedded set-up, one process) it is in local memory.
+CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or ""
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            # Django's Redis cache that answers "nothing counted" when Redis is down, rather than a 500
+            # for every request (eldercare.accounts.cache says why).
+            "BACKEND": "eldercare.accounts.cache.FailOpenRedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "eldercare",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "eldercare"}}
+
 # --- Authentication ---------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     # django-axes counts failed logins and locks out repeated guessing before the real check runs.
@@ -146,6 +167,15 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Failures are counted in the shared cache when there is one (Redis, above), in the database otherwise
+# (one table every process sees; a local-memory cache would count per process). The audit log keeps
+# each failed login and lockout either way.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler" if CACHE_URL else "axes.handlers.database.AxesDatabaseHandler"
+AXES_CACHE = "default"
+# A locked account gets 429 and the lockout message on every login path: the admin's page, and JSON
+# on the API's token endpoint (eldercare.accounts.lockout).
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "eldercare.accounts.lockout.lockout_response"
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 # The same client address as the audit log: REMOTE_ADDR, or what the trusted proxies saw.
 AXES_CLIENT_IP_CALLABLE = "eldercare.core.audit.client_ip"
@@ -166,6 +196,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# API tokens (POST /api/v1/auth/token/): a token expires after API_TOKEN_IDLE_HOURS without a request
+# and API_TOKEN_MAX_DAYS after it was issued, whatever its use; a user holds at most
+# API_TOKEN_LIMIT_PER_USER (a new one revokes the oldest). Only a digest of each is stored.
+API_TOKEN_IDLE_HOURS = float(os.environ.get("API_TOKEN_IDLE_HOURS", "12"))
+API_TOKEN_MAX_DAYS = float(os.environ.get("API_TOKEN_MAX_DAYS", "7"))
+API_TOKEN_LIMIT_PER_USER = int(os.environ.get("API_TOKEN_LIMIT_PER_USER", "10"))
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=API_TOKEN_IDLE_HOURS),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": dt.timedelta(days=API_TOKEN_MAX_DAYS),
+    # A token's idle expiry is written at most once a minute, not on every request.
+    "MIN_REFRESH_INTERVAL": 60,
+    "TOKEN_LIMIT_PER_USER": API_TOKEN_LIMIT_PER_USER,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 LOGIN_URL = "admin:login"
 # After login each role lands on the dashboard of its scope (provider staff on the admin).
 LOGIN_REDIRECT_URL = "dashboards:landing"
@@ -201,11 +247,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300, "socket_connect_ti
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",  # apps: Authorization: Token ...
+        # Apps: `Authorization: Token ...`, expiring and revocable (eldercare.accounts.tokens).
+        "eldercare.accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",  # the browser; CSRF enforced on writes
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # Throttling (security): per client address before login, per user after.
+    # Throttling (security): per client address before login, per user after, counted in the cache
+    # (CACHES above: shared by every process when it is Redis).
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -215,7 +263,8 @@ REST_FRAMEWORK = {
         "user": os.environ.get("API_THROTTLE_USER", "600/minute"),
     },
     # --- REST API (eldercare.api) ---
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with descriptions written for API users only (eldercare.api.schema).
+    "DEFAULT_SCHEMA_CLASS": "eldercare.api.schema.EldercareAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "eldercare.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -231,12 +280,29 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "eldercare API",
-    "DESCRIPTION": (
-        "Home and Community Basic Elderly Care Service Improvement Action (居家和社区基本养老服务提升行动): "
-        "areas, recipients, assessments, providers, caregivers, family care beds, home-care visits, "
-        "exceptions and progress. Authenticate with `Authorization: Token ...` (POST /api/v1/auth/token/) "
-        "or a browser session. Errors are in Chinese by default; send `Accept-Language: en` for English."
+    # For API users, translated when the schema is generated: Chinese by default, English with
+    # Accept-Language: en. Operations describe themselves in each app's apis.py.
+    "DESCRIPTION": _(
+        "The API of the Home and Community Basic Elderly Care Service Improvement Action "
+        "(居家和社区基本养老服务提升行动): pilot areas, recipients and their capability assessments, providers "
+        "and caregivers, family care beds, home-care visits and their exceptions, and progress. Log in with "
+        "POST /api/v1/auth/token/ (JSON) and send `Authorization: Token <token>` with every request; a token "
+        "expires after a period without requests and after a fixed lifetime. You see only the records within "
+        "your role's scope: any other record answers 404, as if it did not exist. Messages are in Chinese by "
+        "default; send `Accept-Language: en` for English (this description too)."
     ),
+    "TAGS": [
+        {"name": "auth", "description": _("Logging in and out with API tokens")},
+        {"name": "areas", "description": _("Pilot areas (项目地区)")},
+        {"name": "recipients", "description": _("Recipients (服务对象)")},
+        {"name": "assessments", "description": _("Capability assessments (老年人能力评估)")},
+        {"name": "providers", "description": _("Providers (服务机构)")},
+        {"name": "caregivers", "description": _("Caregivers (服务人员)")},
+        {"name": "beds", "description": _("Family care beds (家庭养老床位)")},
+        {"name": "visits", "description": _("Home-care visits (居家养老上门服务)")},
+        {"name": "exceptions", "description": _("Exceptions flagged for review (异常)")},
+        {"name": "progress", "description": _("Progress toward the targets")},
+    ],
     # The application's one version (pyproject.toml), also in the admin footer and /health/.
     "VERSION": eldercare.__version__,
     "SERVE_INCLUDE_SCHEMA": False,
@@ -246,6 +312,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation's 400/401/403/404/429 with the error bodies (eldercare.api.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "eldercare.api.schema.declare_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "BedStatusEnum": "eldercare.beds.models.BedStatus",
         "WithdrawalReasonEnum": "eldercare.beds.models.WithdrawalReason",

@@ -26,3 +26,14 @@ REST_FRAMEWORK = {  # noqa: F405
 # (tests/security checks the expiry with the base value).
 SESSION_COOKIE_AGE = 14 * 24 * 3600
 EXPORT_ROOT = Path(tempfile.mkdtemp(prefix="eldercare-exports-"))
+# The cache stays in this process's memory whatever REDIS_URL says: tests clear it between cases, and
+# the Redis database they are given is the broker's (clearing it would drop a running worker's
+# queue). tests/security/test_tokens.py checks the shared Redis cache on its own key prefix.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "eldercare-tests"}}
+# Between transactional tests Django empties every table with one TRUNCATE, the audit log's included,
+# which its trigger refuses (core migration 0006) unless a superuser's session says it means it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["options"] = "-c eldercare.allow_audit_truncate=on"  # noqa: F405
+# Login failures in the database, as in the embedded set-up (the cache is this process's memory).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"

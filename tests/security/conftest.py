@@ -115,6 +115,9 @@ class World:
         ).user
         self.owned = {}
         self._export_jobs()
+        from eldercare.accounts.tokens import token_issue
+
+        self.api_token, _text = token_issue(user=self.foreign_official)  # API tokens: administrators only
 
     def _user(self, role):
         scope = {

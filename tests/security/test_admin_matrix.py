@@ -18,7 +18,6 @@ from .conftest import FOREIGN_MARKER, NATIONWIDE_ROLES, ROLES
 THIRD_PARTY_APPS = {
     "auth": "user accounts and groups: managed by system administrators only",
     "axes": "django-axes' log of login attempts: system administrators only",
-    "authtoken": "API tokens are never shown in the admin",
 }
 
 STAFF_ROLES = [role for role in ROLES if role != Role.CAREGIVER]  # caregivers do not use the admin

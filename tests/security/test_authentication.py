@@ -1,5 +1,5 @@
-"""Passwords, lockout, idle sessions, logout, CSRF, API authentication and throttling, and the
-production settings passing `check --deploy`."""
+"""Passwords, lockout (429 on every login path), idle sessions, logout, CSRF, API authentication and
+throttling, the shared cache they count in, and the production settings passing `check --deploy`."""
 
 import datetime as dt
 import json
@@ -16,9 +16,9 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from eldercare.accounts.models import Role
+from eldercare.accounts.tokens import token_issue
 from eldercare.core.models import AuditEvent
 from project.settings import base
 
@@ -145,12 +145,13 @@ def test_session_authenticated_api_writes_need_the_csrf_token(world):
 
 def test_the_api_takes_a_token_and_refuses_anonymous_callers(world):
     user = world.users[Role.DISTRICT_OFFICIAL]
-    token = Token.objects.create(user=user)
+    _token, text = token_issue(user=user)
     address = reverse("api:recipient-list")
-    assert Client().get(address).status_code in (401, 403)
-    response = Client().get(address, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert Client().get(address).status_code == 401
+    response = Client().get(address, HTTP_AUTHORIZATION=f"Token {text}")
     assert response.status_code == 200
-    assert "rest_framework.authentication.TokenAuthentication" in base.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
+    authentication = base.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
+    assert "eldercare.accounts.tokens.ExpiringTokenAuthentication" in authentication
     assert (
         "rest_framework.authentication.SessionAuthentication" in base.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
     )
@@ -178,24 +179,82 @@ def test_the_token_endpoint_throttles_password_guessing(world, monkeypatch):
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "3/minute", "anon": "2/minute"})
     cache.clear()
     username = world.users[Role.DISTRICT_OFFICIAL].username
-    statuses = [
-        Client().post(reverse("api:token"), {"username": username, "password": "wrong"}).status_code for _ in range(3)
-    ]
+    statuses = [_token_login(Client(), username, "wrong").status_code for _ in range(3)]
     cache.clear()
     assert statuses == [400, 400, 429]
 
 
-def test_the_token_endpoint_is_locked_after_repeated_failures(world, axes_on):
+def _token_login(client, username, password, **headers):
+    body = json.dumps({"username": username, "password": password})
+    return client.post(reverse("api:token"), body, content_type="application/json", **headers)
+
+
+def test_a_locked_account_gets_429_and_the_lockout_message_from_the_token_endpoint(world, axes_on):
     username = world.users[Role.DISTRICT_OFFICIAL].username
-    for _ in range(3):
-        Client().post(reverse("api:token"), {"username": username, "password": "wrong"})
-    response = Client().post(reverse("api:token"), {"username": username, "password": PASSWORD})
-    assert response.status_code != 200
-    assert "token" not in response.content.decode()
+    wrong = [_token_login(Client(), username, "wrong").status_code for _ in range(3)]
+    assert wrong == [400, 400, 429]  # the third failure reaches the limit: locked at once
+    for language, words in (("en", "Too many failed logins"), ("zh-hans", "登录失败次数过多")):
+        response = _token_login(Client(), username, PASSWORD, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 429, language
+        assert response["Content-Type"] == "application/json"
+        assert words in response.json()["detail"], language
+        assert int(response["Retry-After"]) == 3600
+        assert "token" not in response.json()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOCKED_OUT, username=username).exists()
 
 
-def _manage(*args, **env):
-    environment = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "ALLOWED_HOSTS")}
+def test_the_admin_login_and_the_token_endpoint_share_one_lockout(world, axes_on):
+    user = world.users[Role.DISTRICT_OFFICIAL]
+    for _ in range(2):
+        _log_in(Client(), user.username, "wrong-password")
+    assert _token_login(Client(), user.username, "wrong").status_code == 429
+    assert _log_in(Client(), user.username, PASSWORD).status_code == 429
+    assert _token_login(Client(), user.username, PASSWORD).status_code == 429
+
+
+def test_a_good_token_login_clears_earlier_failures(world, axes_on):
+    username = world.users[Role.DISTRICT_OFFICIAL].username
+    for _ in range(2):
+        assert _token_login(Client(), username, "wrong").status_code == 400
+    assert _token_login(Client(), username, PASSWORD).status_code == 200
+    assert [_token_login(Client(), username, "wrong").status_code for _ in range(2)] == [400, 400]
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN, username=username).count() == 1
+
+
+def test_the_token_endpoint_takes_json_only(world):
+    username = world.users[Role.DISTRICT_OFFICIAL].username
+    form = Client().post(reverse("api:token"), {"username": username, "password": PASSWORD})
+    assert form.status_code == 415
+    assert _token_login(Client(), username, PASSWORD).status_code == 200
+
+
+def _settings_in_a_process(**env) -> dict:
+    """CACHES and the lockout handler as base settings build them from this environment, in a fresh process."""
+    script = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps({'cache': settings.CACHES['default'], 'axes': settings.AXES_HANDLER}))"
+    )
+    result = _manage(
+        "shell", "-c", script, drop=("REDIS_URL", "CACHE_URL"), DJANGO_SETTINGS_MODULE="project.settings.base", **env
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_logins_and_request_rates_count_in_redis_when_it_is_configured_and_in_this_process_otherwise():
+    embedded = _settings_in_a_process()
+    assert embedded["cache"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert embedded["axes"] == "axes.handlers.database.AxesDatabaseHandler"  # a table every process sees
+    redis = _settings_in_a_process(REDIS_URL="redis://redis.internal:6379/0")
+    assert redis["cache"]["BACKEND"] == "eldercare.accounts.cache.FailOpenRedisCache"
+    assert redis["cache"]["LOCATION"] == "redis://redis.internal:6379/0"
+    assert redis["axes"] == "axes.handlers.cache.AxesCacheHandler"
+    own = _settings_in_a_process(REDIS_URL="redis://redis.internal:6379/0", CACHE_URL="redis://cache.internal:6379/1")
+    assert own["cache"]["LOCATION"] == "redis://cache.internal:6379/1"
+
+
+def _manage(*args, drop=(), **env):
+    environment = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "ALLOWED_HOSTS", *drop)}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
