@@ -1,7 +1,7 @@
-"""One pagination for every list: pages of 50 by default, `page_size` from 1 up to 500.
+"""One pagination for every list: pages of 50 by default, `page_size` up to 500.
 
-A `page_size` that is not a whole number in that range is a 400 naming it (DRF would quietly use
-the default); the schema says the range, so clients and fuzzers know it.
+A `page_size` that is not a whole number of at least 1 is a 400 naming it (DRF would quietly use the
+default); a larger one is capped at 500, as the schema says.
 """
 
 from django.utils.translation import gettext as _
@@ -20,16 +20,12 @@ class StandardPagination(PageNumberPagination):
         given = request.query_params.get(self.page_size_query_param)
         if given is None:
             return self.page_size
-        given = given.strip()
-        if not (given.isascii() and given.isdigit() and len(given) <= 6 and 1 <= int(given) <= self.max_page_size):
-            raise ValidationError(
-                {
-                    self.page_size_query_param: [
-                        _("Give a page size between 1 and %(limit)d.") % {"limit": self.max_page_size}
-                    ]
-                }
-            )
-        return int(given)
+        digits = given.strip().lstrip("0")
+        if not (given.strip().isascii() and given.strip().isdigit() and digits):
+            message = _("Give a page size of at least 1 (at most %(limit)d are shown).") % {"limit": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        # Compared as text first: a number of thousands of digits is never converted.
+        return self.max_page_size if len(digits) > 6 else min(int(digits), self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -37,5 +33,6 @@ class StandardPagination(PageNumberPagination):
             if parameter["name"] == self.page_query_param:
                 parameter["schema"]["minimum"] = 1
             elif parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update(minimum=1, maximum=self.max_page_size, default=self.page_size)
+                parameter["schema"].update(minimum=1, default=self.page_size)
+                parameter["description"] = f"{parameter.get('description', '')} (1–{self.max_page_size})".strip()
         return parameters

@@ -221,12 +221,20 @@ def test_an_id_of_the_wrong_type_is_never_rounded_to_a_real_one(world, provider)
     assert answer.status_code == 400 and "recipient" in answer.json()
 
 
-@pytest.mark.parametrize("page_size", ["-1", "0", "501", "abc", "9" * 5000])
-def test_a_page_size_outside_one_to_five_hundred_is_a_400_naming_it(world, provider, page_size):
+@pytest.mark.parametrize("page_size", ["-1", "0", "000", "abc", "1.5", "²"])
+def test_a_page_size_below_one_or_not_a_whole_number_is_a_400_naming_it(world, provider, page_size):
     answer = provider.get("/api/v1/visits/", {"page_size": page_size}, **EN)
     assert answer.status_code == 400
-    assert answer.json() == {"page_size": ["Give a page size between 1 and 500."]}
-    assert provider.get("/api/v1/visits/", {"page_size": "500"}).status_code == 200
+    assert answer.json() == {"page_size": ["Give a page size of at least 1 (at most 500 are shown)."]}
+
+
+@pytest.mark.parametrize(("page_size", "shown"), [("1", 1), ("007", 7), ("501", 500), ("9" * 5000, 500)])
+def test_a_larger_page_size_is_capped_at_five_hundred(world, provider, page_size, shown):
+    from eldercare.api.pagination import StandardPagination
+
+    request = type("Request", (), {"query_params": {"page_size": page_size}})()
+    assert StandardPagination().get_page_size(request) == shown
+    assert provider.get("/api/v1/visits/", {"page_size": page_size}).status_code == 200
 
 
 def test_a_query_parameter_holding_a_control_character_is_a_400_naming_it(world, provider):
