@@ -1,19 +1,38 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from eldercare.core.admin import AuditEventAdmin, HistoryAdmin
+from eldercare.core.input_policy import CHANGE_REASON_MAX_LENGTH
 from eldercare.core.models import AuditEvent
 
 from .models import ApiToken, RoleAssignment
-from .services import role_assignment_save
+from .services import change_reason, role_assignment_delete, role_assignment_save
 from .tokens import is_expired, latest_expiry, tokens_revoke
+
+REASON_HELP = _("Why the role or its scope changes (e.g. the appointment letter); kept in the audit log.")
+
+
+class RoleAssignmentForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("Reason for the change"), max_length=CHANGE_REASON_MAX_LENGTH, required=True, help_text=REASON_HELP
+    )
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["user", "role", "province", "area", "provider", "caregiver"]
 
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(HistoryAdmin):
-    """Roles are given by system administrators; every change is in the history and the audit log."""
+    """Roles are given by system administrators; every change, with its reason, is in the history and the
+    audit log. Taking a role away asks for the reason on the delete page (no bulk delete)."""
+
+    form = RoleAssignmentForm
+    delete_confirmation_template = "admin/accounts/roleassignment/delete_confirmation.html"
 
     list_display = ["user", "role", "province", "area", "provider", "caregiver"]
     list_filter = ["role"]
@@ -24,7 +43,22 @@ class RoleAssignmentAdmin(HistoryAdmin):
     def save_model(self, request, obj, form, change):
         # Through the service, which keeps the user's staff and superuser flags in step with the role.
         # The form has validated the assignment and its constraints already.
-        role_assignment_save(assignment=obj, acting_user=request.user)
+        role_assignment_save(assignment=obj, acting_user=request.user, reason=form.cleaned_data["reason"])
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one at a time, each with its reason
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST" and request.POST.get("post") and not change_reason(request.POST.get("reason")):
+            messages.error(request, gettext("Give the reason for this role change."))
+            return HttpResponseRedirect(request.get_full_path())
+        extra_context = {**(extra_context or {}), "reason_help": REASON_HELP, "reason_max": CHANGE_REASON_MAX_LENGTH}
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        role_assignment_delete(assignment=obj, acting_user=request.user, reason=request.POST.get("reason", ""))
 
 
 @admin.register(ApiToken)

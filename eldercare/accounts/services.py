@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eldercare.areas.models import PilotArea, Region
 from eldercare.core.errors import DomainError
+from eldercare.core.input_policy import CHANGE_REASON_MAX_LENGTH
 from eldercare.core.validators import DIVISION_CODE_PATTERN
 from eldercare.providers.models import Provider
 
@@ -152,8 +153,13 @@ def role_grant(
     province_code: str | None = None,
     password: str | None = None,
     acting_user=None,
+    reason: str = "",
 ) -> RoleAssignment:
-    """Create or update a user and give it one role over its scope (replacing any earlier role)."""
+    """Create or update a user and give it one role over its scope (replacing any earlier role).
+
+    `reason` (why the role changes) is kept in the history and the audit event; the command and the
+    admin ask for one, other callers (the demo set-up) get a generic one.
+    """
     username = (username or "").strip()
     if not username:
         raise DomainError(_("Give a username."), field="username", code="username_missing")
@@ -192,15 +198,23 @@ def role_grant(
         assignment.caregiver = None
     if acting_user is not None and getattr(acting_user, "is_authenticated", False):
         assignment._history_user = acting_user
-    assignment._change_reason = str(_("Role granted: %(role)s") % {"role": Role(role).label})
+    assignment._change_reason = change_reason(reason) or str(_("Role granted: %(role)s") % {"role": Role(role).label})
     assignment.full_clean()
     assignment.save()
     return assignment
 
 
+def change_reason(reason: str | None) -> str:
+    """A role change's reason as history keeps it: one line, at most CHANGE_REASON_MAX_LENGTH characters."""
+    return " ".join((reason or "").split())[:CHANGE_REASON_MAX_LENGTH]
+
+
 @transaction.atomic
-def role_assignment_save(*, assignment: RoleAssignment, acting_user=None) -> RoleAssignment:
+def role_assignment_save(*, assignment: RoleAssignment, acting_user=None, reason: str) -> RoleAssignment:
     """Save a role assignment edited as a record (the admin), with the user's flags following the role."""
+    reason = change_reason(reason)
+    if not reason:
+        raise DomainError(_("Give the reason for this role change."), field="reason", code="reason_missing")
     assignment.full_clean()
     user = assignment.user
     is_staff, is_superuser = assignment.role in STAFF_ROLES, assignment.role == Role.ADMIN
@@ -209,6 +223,18 @@ def role_assignment_save(*, assignment: RoleAssignment, acting_user=None) -> Rol
         user.save(update_fields=["is_staff", "is_superuser"])
     if acting_user is not None and getattr(acting_user, "is_authenticated", False):
         assignment._history_user = acting_user
-    assignment._change_reason = str(_("Role changed in the admin"))
+    assignment._change_reason = reason
     assignment.save()
     return assignment
+
+
+@transaction.atomic
+def role_assignment_delete(*, assignment: RoleAssignment, acting_user=None, reason: str) -> None:
+    """Take a user's role away (they keep their account and see nothing), with the reason in the audit log."""
+    reason = change_reason(reason)
+    if not reason:
+        raise DomainError(_("Give the reason for this role change."), field="reason", code="reason_missing")
+    if acting_user is not None and getattr(acting_user, "is_authenticated", False):
+        assignment._history_user = acting_user
+    assignment._change_reason = reason
+    assignment.delete()

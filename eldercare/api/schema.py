@@ -129,6 +129,7 @@ def _error_responses() -> dict:
                 "No such record within your scope (a record outside it answers the same), or no such page of a list."
             ),
         ),
+        "415": answer(ERROR, gettext("The body is not JSON: send it with Content-Type: application/json.")),
         "429": answer(
             ERROR,
             gettext(
@@ -150,8 +151,9 @@ def _needs_authentication(operation: dict) -> bool:
 
 
 def declare_error_responses(result, generator, request, public):
-    """Postprocessing hook: each operation's 400 and 429, its 401 and 403 when it needs a login, and its
-    404 when it reads or names a record; all with the bodies DRF's error handler gives them."""
+    """Postprocessing hook: each operation's 400 and 429, its 401 and 403 when it needs a login, its 404
+    when it reads or names a record, and its 415 when it takes a body; all with the bodies DRF's error
+    handler gives them."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.update(_error_components())
     responses = _error_responses()
@@ -164,6 +166,8 @@ def declare_error_responses(result, generator, request, public):
                 codes += ["401", "403"]
             if method == "get" or "{" in path:
                 codes.append("404")
+            if "requestBody" in operation:
+                codes.append("415")
             for code in codes:
                 operation["responses"].setdefault(code, responses[code])
     return result

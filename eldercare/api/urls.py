@@ -1,6 +1,6 @@
 """The REST API: `/api/v1/` resources, the OpenAPI schema and its offline Swagger UI and ReDoc pages."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -11,7 +11,7 @@ from eldercare.recipients.apis import AssessmentViewSet, RecipientViewSet
 from eldercare.rollups.apis import AreaProgressViewSet, NationalProgressView
 from eldercare.visits.apis import VisitExceptionViewSet, VisitViewSet
 
-from .views import TokenRevokeAllView, TokenRevokeView, TokenView
+from .views import TokenRevokeAllView, TokenRevokeView, TokenView, not_found
 
 app_name = "api"
 
@@ -35,4 +35,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Last: an address that names no operation (a malformed id, an unknown resource) answers the API's
+    # JSON 404, as the schema declares. Only with the final slash, so /api/v1/visits still redirects.
+    re_path(r"^[\s\S]*/$", not_found, name="not-found"),
 ]

@@ -6,8 +6,10 @@ AXES_FAILURE_LIMIT failures) a 429 with the lockout message, and guessing is thr
 """
 
 from django.contrib.auth import authenticate, user_logged_in
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -90,6 +92,12 @@ class TokenView(APIView):
         # The audit log's login event; django-axes forgets the earlier failures; last_login is set.
         user_logged_in.send(sender=user.__class__, request=http_request, user=user)
         return Response({"token": text, "expiry": token.expiry, "max_expiry": latest_expiry(token)})
+
+
+@csrf_exempt  # whatever the method: it changes nothing, and a CSRF refusal would be an HTML 403
+def not_found(request, *args, **kwargs):
+    """Any address under /api/ that names no operation: DRF's 404 body, not the site's HTML page."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
 class TokenRevokeView(APIView):

@@ -417,6 +417,12 @@ class ScopedAdminMixin(InputPolicyAdminMixin, _ScopedFormfieldsMixin):
             raise Http404(_("No such record."))
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        # Like the change page: a foreign object is absent (404) for every role, before any permission check.
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404(_("No such record."))
+        return super().delete_view(request, object_id, extra_context)
+
     # --- Permissions: the role decides the model (backend), the scope decides the object ---
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and (obj is None or _visible(request, obj))

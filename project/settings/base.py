@@ -203,6 +203,9 @@ API_TOKEN_IDLE_HOURS = float(os.environ.get("API_TOKEN_IDLE_HOURS", "12"))
 API_TOKEN_MAX_DAYS = float(os.environ.get("API_TOKEN_MAX_DAYS", "7"))
 API_TOKEN_LIMIT_PER_USER = int(os.environ.get("API_TOKEN_LIMIT_PER_USER", "10"))
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own migrations would create its default token table, which nothing uses (ours replaces it)
+# and which Django's flush would not know to empty; without them no such table is made.
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     "TOKEN_TTL": dt.timedelta(hours=API_TOKEN_IDLE_HOURS),
     "AUTO_REFRESH": True,

@@ -123,20 +123,20 @@ def test_a_weak_password_is_refused(db):
 
 def test_the_command_prints_a_generated_password_once_for_a_new_user(changping):
     out = StringIO()
-    call_command("grant_role", "li", "district_official", "--area", "110114", stdout=out)
+    call_command("grant_role", "li", "district_official", "--area", "110114", "--reason", "任命", stdout=out)
 
     password = out.getvalue().split("Generated password (shown only now): ")[1].strip()
     assert authenticate(username="li", password=password) is not None
 
     out = StringIO()
-    call_command("grant_role", "li", "auditor", stdout=out)
+    call_command("grant_role", "li", "auditor", "--reason", "调任审计", stdout=out)
     assert "Generated password" not in out.getvalue()
     assert authenticate(username="li", password=password) is not None
 
 
 def test_the_command_turns_a_domain_error_into_a_command_error(db):
     with pytest.raises(CommandError, match="needs a pilot area"):
-        call_command("grant_role", "li", "district_official", stdout=StringIO())
+        call_command("grant_role", "li", "district_official", "--reason", "任命", stdout=StringIO())
     assert not User.objects.exists()
 
 

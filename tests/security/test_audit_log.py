@@ -1,7 +1,9 @@
 """The audit log records each kind of event with user, time, address and reason, and nobody, superusers
-included, edits or deletes it: not in the admin, not through the ORM, and on PostgreSQL not in SQL."""
+included, edits, deletes or empties it: not in the admin, not through the ORM, and on PostgreSQL not in
+SQL (UPDATE, DELETE, TRUNCATE). The role production connects as is tested in test_audit_log_role.py."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.contrib.auth.models import User
@@ -29,26 +31,39 @@ def events(action, **filters):
     return AuditEvent.objects.filter(action=action, **filters)
 
 
-def test_a_role_grant_is_logged_with_the_scope_before_and_after(world, admin_user):
+def test_a_role_grant_is_logged_with_the_scope_before_and_after_and_the_reason(world, admin_user):
     user = world.users[Role.DISTRICT_OFFICIAL]
-    role_grant(username=user.username, role=Role.AUDITOR, area_code="310115", acting_user=admin_user)
+    reason = "京民发〔2023〕12号"
+    role_grant(username=user.username, role=Role.AUDITOR, area_code="310115", acting_user=admin_user, reason=reason)
     event = events(Action.ROLE_CHANGED, object_type="accounts.roleassignment").latest("id")
     assert event.user == admin_user
+    assert event.reason == reason
     assert event.details["now"]["role"] == "auditor"
     assert event.details["now"]["area"] == world.foreign.area.pk
     assert event.details["before"]["role"] == "district_official"
     assert event.details["before"]["area"] == world.own.area.pk
-    assert "auditor" in event.reason.lower() or event.reason
 
 
-def test_a_role_changed_in_the_admin_is_logged_and_the_user_follows_the_role(world, admin_client):
+def test_the_grant_role_command_asks_for_the_reason_and_the_audit_log_keeps_it(world):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="reason"):
+        call_command("grant_role", "newcomer", "national_official")
+    call_command("grant_role", "newcomer", "national_official", "--reason", "部里任命", stdout=io.StringIO())
+    assert events(Action.ROLE_CHANGED, username="").latest("id").reason == "部里任命"
+
+
+def test_a_role_changed_in_the_admin_asks_for_the_reason_and_is_logged_and_the_user_follows_the_role(
+    world, admin_client
+):
     user = world.users[Role.AUDITOR]
     assignment = RoleAssignment.objects.get(user=user)
-    response = admin_client.post(
-        reverse("admin:accounts_roleassignment_change", args=[assignment.pk]),
-        {"user": user.pk, "role": Role.ADMIN, "province": "", "area": "", "provider": "", "caregiver": ""},
-        REMOTE_ADDR="10.9.8.7",
-    )
+    address = reverse("admin:accounts_roleassignment_change", args=[assignment.pk])
+    form = {"user": user.pk, "role": Role.ADMIN, "province": "", "area": "", "provider": "", "caregiver": ""}
+    refused = admin_client.post(address, form, REMOTE_ADDR="10.9.8.7")
+    assert refused.status_code == 200 and "reason" in refused.context["adminform"].form.errors
+    assert RoleAssignment.objects.get(pk=assignment.pk).role == Role.AUDITOR
+    response = admin_client.post(address, form | {"reason": "接任系统管理员"}, REMOTE_ADDR="10.9.8.7")
     assert response.status_code == 302, response.context["adminform"].form.errors
     user.refresh_from_db()
     assert user.is_superuser and user.is_staff
@@ -56,6 +71,40 @@ def test_a_role_changed_in_the_admin_is_logged_and_the_user_follows_the_role(wor
     assert event.ip_address == "10.9.8.7"
     assert event.user.is_superuser
     assert event.details["now"]["role"] == "admin"
+    assert event.reason == "接任系统管理员"
+
+
+def test_taking_a_role_away_in_the_admin_asks_for_the_reason(world, admin_client):
+    assignment = RoleAssignment.objects.get(user=world.users[Role.AUDITOR])
+    address = reverse("admin:accounts_roleassignment_delete", args=[assignment.pk])
+    page = admin_client.get(address)
+    assert page.status_code == 200 and 'name="reason"' in page.content.decode()
+    assert admin_client.post(address, {"post": "yes"}).status_code == 302
+    assert RoleAssignment.objects.filter(pk=assignment.pk).exists()  # no reason, no change
+    assert admin_client.post(address, {"post": "yes", "reason": "调离审计岗位"}).status_code == 302
+    assert not RoleAssignment.objects.filter(pk=assignment.pk).exists()
+    event = events(Action.ROLE_CHANGED, object_id=str(assignment.pk)).latest("id")
+    assert event.reason == "调离审计岗位" and event.user.is_superuser
+    changelist = admin_client.get(reverse("admin:accounts_roleassignment_changelist"))
+    assert "delete_selected" not in changelist.content.decode()  # one at a time, each with its reason
+
+
+def test_an_export_request_keeps_its_purpose_in_the_audit_log(world):
+    from eldercare.exports.services import export_request
+
+    auditor = world.users[Role.AUDITOR]
+    job = export_request(
+        user=auditor,
+        kind="visits",
+        fmt="csv",
+        scope_level="area",
+        scope_code="110114",
+        as_of=dt.date(2023, 8, 1),
+        purpose="2023年度绩效评价",
+        enqueue=False,
+    )
+    event = events(Action.EXPORT, object_id=str(job.pk)).get()
+    assert (event.user, event.reason, event.details["stage"]) == (auditor, "2023年度绩效评价", "requested")
 
 
 def test_visit_creation_change_and_voiding_are_logged_with_user_and_reason(world, time_machine):
@@ -173,16 +222,34 @@ def test_the_orm_refuses_to_change_or_delete_an_entry(db):
     assert AuditEvent.objects.get(pk=event.pk).reason == ""
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only")
-def test_postgresql_refuses_update_and_delete_of_audit_rows(db):
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only triggers exist on PostgreSQL only")
+def test_postgresql_refuses_update_delete_and_truncate_of_audit_rows_to_a_superuser_too(db):
     event = audit_record(action=Action.LOGIN, username="someone")
     for statement in (
         "UPDATE core_auditevent SET reason = 'tampered' WHERE id = %s",
         "DELETE FROM core_auditevent WHERE id = %s",
+        "TRUNCATE core_auditevent",
+        "TRUNCATE core_auditevent, auth_user CASCADE",
     ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement, [event.pk])
+            # The test settings let a superuser's session empty every table between tests: not here.
+            cursor.execute("SET LOCAL eldercare.allow_audit_truncate = off")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # this test's own inserts: check their keys now
+            cursor.execute(statement, [event.pk] if "%s" in statement else None)
     assert AuditEvent.objects.get(pk=event.pk).reason == ""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only triggers exist on PostgreSQL only")
+def test_only_a_superuser_session_that_says_so_may_empty_the_audit_log(db):
+    """What the test database's flush does between transactional tests; a superuser could drop the trigger anyway."""
+    audit_record(action=Action.LOGIN, username="someone")
+    with pytest.raises(RuntimeError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL eldercare.allow_audit_truncate = on")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE core_auditevent")
+        assert not AuditEvent.objects.exists()
+        raise RuntimeError("roll back")
+    assert AuditEvent.objects.exists()
 
 
 def test_a_user_with_audit_entries_cannot_be_deleted(db):

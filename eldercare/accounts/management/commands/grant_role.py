@@ -18,6 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--province", help="Division code of the province (provincial officials).")
         parser.add_argument("--provider", help="Unified social credit code of the provider (provider roles).")
         parser.add_argument("--password", help="New password; a new user without one gets a generated password.")
+        parser.add_argument(
+            "--reason", required=True, help="Why the role changes (e.g. the appointment letter); kept in the audit log."
+        )
 
     def handle(self, *args, **options):
         username, password = options["username"], options["password"]
@@ -32,6 +35,7 @@ class Command(BaseCommand):
                 province_code=options["province"],
                 provider_credit_code=options["provider"],
                 password=password,
+                reason=options["reason"],
             )
         except DomainError as error:
             raise CommandError(str(error.message)) from error
