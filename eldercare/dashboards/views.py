@@ -57,8 +57,10 @@ def _context(request: HttpRequest, today: dt.date, as_of: dt.date | None, error:
 
 @login_required
 def landing(request: HttpRequest) -> HttpResponse:
-    """Send each role to the view of its scope: national, its province, its area; provider staff to the admin."""
+    """Send each role to the view of its scope: national, its province, its area; provider staff to their home."""
     scope = scope_of(request.user)
+    if scope.provider_id:
+        return redirect("providers:home")
     if scope.everything:
         return redirect("dashboards:national")
     if scope.province_prefix:

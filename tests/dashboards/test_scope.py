@@ -78,7 +78,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, ahead):
         (Role.AUDITOR, {}, "/dashboards/national/"),
         (Role.PROVINCIAL_OFFICIAL, {"province": "beijing"}, "/dashboards/provinces/110000/"),
         (Role.DISTRICT_OFFICIAL, {"area": "ahead"}, "/dashboards/areas/110114/"),
-        (Role.PROVIDER_STAFF, {"provider": "provider"}, "/admin/"),
+        (Role.PROVIDER_STAFF, {"provider": "provider"}, "/provider/"),
     ],
 )
 def test_each_role_lands_on_the_view_of_its_scope(client, request, make_user, ahead, beijing, role, scope, expected):
