@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.drainage import set_override
 
 from eldercare.core.input_policy import BIGINT_MAX
 
@@ -24,6 +25,9 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", BIGINT_MAX)
         super().__init__(*args, **kwargs)
+        # The schema says so too (drf-spectacular would say "number"), with the filter's label.
+        schema = {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX, "description": self._label or ""}
+        set_override(self, "field", schema)
 
 
 class StrictBooleanField(forms.NullBooleanField):

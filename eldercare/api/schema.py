@@ -161,6 +161,10 @@ def declare_error_responses(result, generator, request, public):
         for method, operation in methods.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for parameter in operation.get("parameters", []):
+                # A filter's label, translated, would name the parameter's type in generated clients (a
+                # Chinese class name in one language, an English one in the other): the name is enough.
+                parameter.get("schema", {}).pop("title", None)
             codes = ["400", "429"]
             if _needs_authentication(operation):
                 codes += ["401", "403"]

@@ -33,7 +33,7 @@ from .serializers import StrictSerializer
 AUTH_TAG = "auth"
 
 
-class TokenRequestSerializer(StrictSerializer):
+class CredentialsSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150, label=gettext_lazy("username"))
     password = serializers.CharField(
         max_length=256, trim_whitespace=False, style={"input_type": "password"}, label=gettext_lazy("password")
@@ -62,7 +62,7 @@ class TokenView(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         tags=[AUTH_TAG],
-        request=TokenRequestSerializer,
+        request=CredentialsSerializer,
         responses={200: TokenSerializer},
         auth=[],
         summary=gettext_lazy("Log in: get an API token"),
@@ -75,7 +75,7 @@ class TokenView(APIView):
         ),
     )
     def post(self, request, *args, **kwargs):
-        serializer = TokenRequestSerializer(data=request.data)
+        serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         # django-axes reads and marks Django's own request (not DRF's wrapper around it).
         http_request = request._request
