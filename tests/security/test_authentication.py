@@ -282,3 +282,32 @@ def test_production_refuses_to_start_without_a_secret_key_or_hosts():
         "check", DJANGO_SETTINGS_MODULE="project.settings.production", SECRET_KEY=secrets.token_urlsafe(64)
     )
     assert no_hosts.returncode != 0 and "ALLOWED_HOSTS" in no_hosts.stderr
+
+
+# --- What the README says about personal numbers in the API ------------------------------------------
+
+
+def _api_get(world, role, path):
+    _token, text = token_issue(user=world.users[role])
+    response = Client().get(path, HTTP_AUTHORIZATION=f"Token {text}")
+    assert response.status_code == 200, (role, path)
+    return response
+
+
+@pytest.mark.parametrize("role", [Role.PROVIDER_STAFF, Role.DISTRICT_OFFICIAL, Role.AUDITOR, Role.NATIONAL_OFFICIAL])
+def test_the_api_never_returns_a_resident_id_number_whole_not_even_to_the_own_provider(world, role):
+    recipient = world.own.recipient
+    body = _api_get(world, role, reverse("api:recipient-detail", kwargs={"pk": recipient.pk})).content.decode()
+    assert recipient.resident_id not in body
+    assert json.loads(body)["masked_resident_id"] == recipient.resident_id[:6] + "*" * 8 + recipient.resident_id[-4:]
+    assert recipient.phone not in body and recipient.guardian_phone not in body
+
+
+def test_the_api_returns_a_caregivers_phone_whole_only_to_their_provider(world, admin_user):
+    caregiver = world.own.caregiver
+    path = reverse("api:caregiver-detail", kwargs={"pk": caregiver.pk})
+    assert _api_get(world, Role.PROVIDER_STAFF, path).json()["phone"] == caregiver.phone
+    for role in (Role.DISTRICT_OFFICIAL, Role.AUDITOR, Role.NATIONAL_OFFICIAL, Role.CAREGIVER):
+        assert _api_get(world, role, path).json()["phone"] == "137****1111", role
+    _token, text = token_issue(user=admin_user)
+    assert Client().get(path, HTTP_AUTHORIZATION=f"Token {text}").json()["phone"] == caregiver.phone
