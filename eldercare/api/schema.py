@@ -11,8 +11,10 @@ operation's 4xx answers with their bodies. Texts are translated when the schema 
 """
 
 from django.utils.translation import gettext
+from drf_spectacular.drainage import get_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 
 
 class StrictRequestBodies(OpenApiSerializerExtension):
@@ -52,12 +54,18 @@ class ExpiringTokenScheme(OpenApiAuthenticationExtension):
 
 
 class EldercareAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema, except that an operation's description is only ever the one written
-    for API users (`extend_schema(description=...)`, translated): docstrings are notes for the code's
-    readers and stay out of the public contract."""
+    """drf-spectacular's AutoSchema, except that an operation's (or a body's) description is only ever the
+    one written for API users (`extend_schema(description=...)`, translated): docstrings of views and
+    serializers are notes for the code's readers and stay out of the public contract."""
 
     def get_description(self) -> str:
         return ""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if not get_override(force_instance(serializer), "description"):
+            schema.pop("description", None)
+        return schema
 
 
 # --- Errors: every operation declares the 4xx answers it can give, with their bodies ----------------

@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from eldercare.accounts.lockout import lockout_response
+from eldercare.accounts.models import ApiToken
 from eldercare.accounts.tokens import (
     ExpiringTokenAuthentication,
     latest_expiry,
@@ -38,6 +39,10 @@ class CredentialsSerializer(StrictSerializer):
     password = serializers.CharField(
         max_length=256, trim_whitespace=False, style={"input_type": "password"}, label=gettext_lazy("password")
     )
+
+
+class RevokeSerializer(StrictSerializer):
+    """No fields: the token to revoke is the one the request is signed in with. A key sent is refused."""
 
 
 class TokenSerializer(serializers.Serializer):
@@ -110,7 +115,7 @@ class TokenRevokeView(APIView):
     @extend_schema(
         operation_id="auth_token_revoke",
         tags=[AUTH_TAG],
-        request=None,
+        request=RevokeSerializer,
         responses={204: None},
         summary=gettext_lazy("Log out: revoke this token"),
         description=gettext_lazy(
@@ -119,6 +124,9 @@ class TokenRevokeView(APIView):
         ),
     )
     def post(self, request, *args, **kwargs):
+        RevokeSerializer(data=request.data or {}).is_valid(raise_exception=True)
+        if not isinstance(request.auth, ApiToken):  # signed in some other way (a test's forced login)
+            raise NotAuthenticated(_("Send the token to revoke in the Authorization header."))
         reason = _("Revoked by its user.")
         tokens_revoke(tokens=[request.auth], acting_user=request.user, request=request, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -133,7 +141,7 @@ class TokenRevokeAllView(APIView):
     @extend_schema(
         operation_id="auth_token_revoke_all",
         tags=[AUTH_TAG],
-        request=None,
+        request=RevokeSerializer,
         responses={204: None},
         summary=gettext_lazy("Revoke all my tokens"),
         description=gettext_lazy(
@@ -142,6 +150,7 @@ class TokenRevokeAllView(APIView):
         ),
     )
     def post(self, request, *args, **kwargs):
+        RevokeSerializer(data=request.data or {}).is_valid(raise_exception=True)
         tokens_revoke_all(
             user=request.user, acting_user=request.user, request=request, reason=_("All tokens revoked by their user.")
         )

@@ -133,3 +133,9 @@ def test_ids_in_filters_are_integers(chinese):
     parameters = {p["name"]: p for p in chinese["paths"]["/api/v1/visits/"]["get"]["parameters"]}
     for name in ("recipient", "caregiver", "provider", "area"):
         assert parameters[name]["schema"]["type"] == "integer", name
+
+
+def test_bodies_carry_no_docstrings_either(chinese):
+    """A serializer's docstring (how its queryset must be prefetched, say) is not for API users."""
+    described = {name for name, component in chinese["components"]["schemas"].items() if "description" in component}
+    assert described - {"Error", "ValidationError"} == {name for name in described if name.endswith("Enum")}

@@ -22,6 +22,7 @@ from .conftest import PASSWORD
 
 REVOKED = AuditEvent.Action.TOKEN_REVOKED
 RECIPIENTS = "/api/v1/recipients/"
+NO_BODY = {"content_type": "application/json"}  # the test client sends "{}", an app sends nothing
 
 
 @pytest.fixture
@@ -106,7 +107,9 @@ def test_the_lifetimes_are_settings(official, settings, time_machine):
 
 def test_a_user_revokes_the_token_in_use_and_the_audit_log_says_so(official):
     first, kept = token_issue(user=official)[1], token_issue(user=official)[1]
-    response = Client().post(reverse("api:token-revoke"), HTTP_AUTHORIZATION=f"Token {first}", REMOTE_ADDR="192.0.2.44")
+    response = Client().post(
+        reverse("api:token-revoke"), HTTP_AUTHORIZATION=f"Token {first}", REMOTE_ADDR="192.0.2.44", **NO_BODY
+    )
     assert response.status_code == 204
     assert get(RECIPIENTS, first).status_code == 401
     assert get(RECIPIENTS, kept).status_code == 200  # the user's other devices stay signed in
@@ -119,7 +122,8 @@ def test_a_user_revokes_the_token_in_use_and_the_audit_log_says_so(official):
 def test_revoke_all_ends_every_token_of_the_user_from_a_token_or_a_browser_session(official, world):
     tokens = [token_issue(user=official)[1] for _ in range(3)]
     other = token_issue(user=world.users[Role.AUDITOR])[1]
-    assert Client().post(reverse("api:token-revoke-all"), HTTP_AUTHORIZATION=f"Token {tokens[0]}").status_code == 204
+    revoke_all = reverse("api:token-revoke-all")
+    assert Client().post(revoke_all, HTTP_AUTHORIZATION=f"Token {tokens[0]}", **NO_BODY).status_code == 204
     assert all(get(RECIPIENTS, token).status_code == 401 for token in tokens)
     assert get(RECIPIENTS, other).status_code == 200
     event = AuditEvent.objects.get(action=REVOKED)
@@ -128,19 +132,30 @@ def test_revoke_all_ends_every_token_of_the_user_from_a_token_or_a_browser_sessi
     lost_phone = token_issue(user=official)[1]
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(official)
-    revoke_all = reverse("api:token-revoke-all")
-    assert browser.post(revoke_all, content_type="application/json").status_code == 403  # no CSRF token
+    assert browser.post(revoke_all, **NO_BODY).status_code == 403  # no CSRF token
     browser.get("/admin/")
     csrf = browser.cookies["csrftoken"].value
-    assert browser.post(revoke_all, content_type="application/json", HTTP_X_CSRFTOKEN=csrf).status_code == 204
+    assert browser.post(revoke_all, HTTP_X_CSRFTOKEN=csrf, **NO_BODY).status_code == 204
     assert get(RECIPIENTS, lost_phone).status_code == 401
 
 
 def test_revoking_this_token_needs_the_token(official):
     browser = Client()
     browser.force_login(official)
-    assert browser.post(reverse("api:token-revoke")).status_code == 401
-    assert Client().post(reverse("api:token-revoke")).status_code == 401
+    assert browser.post(reverse("api:token-revoke"), **NO_BODY).status_code == 401
+    assert Client().post(reverse("api:token-revoke"), **NO_BODY).status_code == 401
+
+
+def test_a_revocation_refuses_a_key_it_does_not_take_and_revokes_nothing(official):
+    _token, text = token_issue(user=official)
+    response = Client().post(
+        reverse("api:token-revoke-all"),
+        json.dumps({"user": 1}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {text}",
+    )
+    assert response.status_code == 400 and "user" in response.json()
+    assert get(RECIPIENTS, text).status_code == 200
 
 
 def test_an_administrator_revokes_tokens_in_the_admin_and_the_audit_log_says_who(official, admin_client, admin_user):
