@@ -95,6 +95,9 @@ def world(db):
     RoleAssignment.objects.create(user=user, role="district_official", area=area)
     ExportJob.objects.create(requester=user, kind="progress", format="csv", scope_level="area", as_of=APPLIED_ON)
     Group.objects.create(name="district officials")
+    from eldercare.accounts.tokens import token_issue
+
+    token_issue(user=user)  # an API token (administrators list and revoke them)
     return {
         "area": area,
         "provider": provider,
