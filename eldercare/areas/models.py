@@ -79,6 +79,17 @@ class Batch(TimeStampedModel):
         default=False,
         help_text=_("The 2023 notice funds home visits for disabled (失能) people only."),
     )
+    # Optional evidence rules: a missing photo or a missing confirmation holds a visit as a warning.
+    photos_required = models.BooleanField(
+        _("visits need start and end photos"),
+        default=False,
+        help_text=_("A visit without both photos is held for review (a warning, not refused)."),
+    )
+    confirmation_required = models.BooleanField(
+        _("visits need the older person's confirmation"),
+        default=False,
+        help_text=_("A visit the older person has not confirmed by QR code is held for review (a warning)."),
+    )
 
     history = HistoricalRecords()
 

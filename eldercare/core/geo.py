@@ -1,5 +1,17 @@
 import math
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CoordinateSystem(models.TextChoices):
+    """The systems a phone's map SDK reports in. Stored coordinates are always WGS-84."""
+
+    WGS84 = "wgs84", _("WGS-84 (GPS)")
+    GCJ02 = "gcj02", _("GCJ-02 (AMap, Tencent)")
+    BD09 = "bd09", _("BD-09 (Baidu)")
+
+
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -156,3 +157,38 @@ class CapabilityAssessment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.assessed_on} · {self.get_level_display()}"
+
+
+class ConfirmationCard(TimeStampedModel):
+    """A printable card whose QR code opens the older person's confirmation page (/confirm/<token>/).
+
+    The token is a signature over the card's random key (django.core.signing), so a forged or altered
+    link is refused without a lookup; revoking the card (a new card, a lost one) makes its link answer 404.
+    """
+
+    recipient = models.ForeignKey(
+        Recipient, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="confirmation_cards"
+    )
+    key = models.CharField(_("key"), max_length=43, unique=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("confirmation card")
+        verbose_name_plural = _("confirmation cards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient"], condition=Q(revoked_at__isnull=True), name="confirmation_card_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} · {self.created_at:%Y-%m-%d}" if self.created_at else str(self.recipient_id)
