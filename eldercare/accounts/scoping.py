@@ -79,7 +79,7 @@ SCOPE_PATHS: dict[str, ScopePath] = {
     "rollups.areadailysnapshot": ScopePath(area="area", provider=None),
     "rollups.batchprogress": ScopePath(area=None, provider=None),
     "rollups.rolluprun": ScopePath(area=None, provider=None),
-    "dashboards.providerareastats": ScopePath(area="area", provider="provider"),
+    "rollups.providerareastats": ScopePath(area="area", provider="provider"),
     "exports.exportjob": ScopePath(area=None, provider=None, owner="requester"),
     # Who holds which role: nationwide officials and auditors read it; administrators change it.
     "accounts.roleassignment": ScopePath(area=None, provider=None),

@@ -24,6 +24,7 @@ from eldercare.beds.rules import beds_counting_toward_target_q
 from eldercare.recipients.models import Recipient
 
 from .models import AreaDailySnapshot, AreaProgress, BatchProgress, ProgressFigures, RecipientProgress, RollupRun
+from .provider_stats import provider_stats_refresh
 from .recount_sql import recount_recipients_sql
 from .rules import BAND_FIELDS, band_q, reached_person_time_q
 from .rules import pace_at_risk as pace_at_risk  # re-exported for existing imports: the rule lives in rules.py
@@ -90,8 +91,6 @@ def _areas_figures(areas: list[PilotArea], *, today: dt.date) -> dict[int, dict]
 
 def _write_areas(areas: Iterable[PilotArea], *, today: dt.date) -> None:
     """Write the areas' progress and today's snapshot (two upserts), and their provider comparison."""
-    from eldercare.dashboards.services import provider_stats_refresh
-
     areas = list(areas)
     if not areas:
         return

@@ -15,8 +15,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from eldercare.accounts.models import Role, RoleAssignment
-from eldercare.dashboards.models import ProviderAreaStats
-from eldercare.rollups.models import AreaDailySnapshot, AreaProgress, RecipientProgress
+from eldercare.rollups.models import AreaDailySnapshot, AreaProgress, ProviderAreaStats, RecipientProgress
 from tests.browser.conftest import screenshot
 from tests.factories import (
     BatchFactory,

@@ -29,10 +29,9 @@ from django.utils import timezone
 from eldercare.areas.models import Disbursement, FundAllocation, PilotArea
 from eldercare.beds.models import FamilyCareBed
 from eldercare.core.models import RecountRequest
-from eldercare.dashboards.models import ProviderAreaStats
 from eldercare.dashboards.selectors import area_rows
 from eldercare.recipients.models import Recipient
-from eldercare.rollups.models import AreaProgress, BatchProgress, RecipientProgress
+from eldercare.rollups.models import AreaProgress, BatchProgress, ProviderAreaStats, RecipientProgress
 from eldercare.rollups.queue import drain_recount_queue
 from eldercare.rollups.recount_sql import COMPARED_COLUMNS
 from eldercare.rollups.services import recompute_all

@@ -27,10 +27,9 @@ from django.urls import reverse
 from eldercare.areas import services as areas
 from eldercare.areas.models import Disbursement, FundAllocation
 from eldercare.beds import services as beds
-from eldercare.dashboards.models import ProviderAreaStats
 from eldercare.dashboards.selectors import area_rows
 from eldercare.recipients.models import CapabilityAssessment, EconomicCategory, Recipient
-from eldercare.rollups.models import AreaProgress, RecipientProgress
+from eldercare.rollups.models import AreaProgress, ProviderAreaStats, RecipientProgress
 from eldercare.visits import services as visits
 from eldercare.visits.models import ExceptionType, Visit, VisitException, VisitStatus
 from eldercare.visits.verification.contract import CONTRACT

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from eldercare.dashboards.models import ProviderAreaStats
-from eldercare.dashboards.services import provider_stats_refresh
+from eldercare.rollups.models import ProviderAreaStats
+from eldercare.rollups.provider_stats import provider_stats_refresh
 from eldercare.rollups.services import recount_recipients
 from eldercare.visits.models import ExceptionType, Severity, VisitException
 from tests.conftest import at

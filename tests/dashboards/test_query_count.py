@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from eldercare.dashboards.models import ProviderAreaStats
+from eldercare.rollups.models import ProviderAreaStats
 from tests.dashboards.conftest import at_risk_recipients, make_area, snapshot
 from tests.factories import CountyFactory, FamilyCareBedFactory, ProviderFactory, ProvinceFactory
 

@@ -94,7 +94,7 @@ class Side:
         RecipientProgress.objects.create(recipient=self.recipient, area=self.area, counted_visits=3, computed_at=now)
         AreaProgress.objects.create(area=self.area, recipients=1, computed_at=now)
         AreaDailySnapshot.objects.create(area=self.area, day=dt.date(2023, 8, 1), recipients=1, computed_at=now)
-        from eldercare.dashboards.models import ProviderAreaStats
+        from eldercare.rollups.models import ProviderAreaStats
 
         ProviderAreaStats.objects.create(area=self.area, provider=self.provider, computed_at=now)
 

@@ -20,10 +20,10 @@ from eldercare.accounts.scoping import scope_of, scope_queryset
 from eldercare.areas.models import Disbursement, FundAllocation, FundUse, PilotArea, Region
 from eldercare.beds.models import BedStatus, FamilyCareBed
 from eldercare.beds.rules import beds_counting_toward_target_q
-from eldercare.rollups.models import AreaDailySnapshot, RecipientProgress
+from eldercare.rollups.models import AreaDailySnapshot, ProviderAreaStats, RecipientProgress
 from eldercare.rollups.rules import NO_VISIT_BAND, person_time_bands
+from eldercare.rollups.selectors import provider_stats_in_area
 
-from ..models import ProviderAreaStats
 from .figures import AreaRow, _percent, area_row
 
 BED_STAGES = [
@@ -221,11 +221,7 @@ def area_dashboard(user, area: PilotArea, *, today: dt.date, as_of: dt.date | No
     without_provider, without_provider_total = _listed(user, area, recipient__provider__isnull=True)
     province = Region.objects.filter(code=area.region.province_code, level=Region.Level.PROVINCE).first()
     funnel, withdrawn, counting = _bed_funnel(user, area, day)
-    providers = list(
-        scope_queryset(user, ProviderAreaStats.objects.filter(area=area))
-        .select_related("provider")
-        .order_by("provider__name")
-    )
+    providers = list(provider_stats_in_area(user=user, area=area))
     # Whole days after today (today counts as elapsed, as in the pace line).
     days_left = (area.cycle_end - today).days if area.cycle_end and area.cycle_end > today else None
     return AreaDashboard(

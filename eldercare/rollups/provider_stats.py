@@ -1,15 +1,18 @@
-"""Writes of the dashboards' own roll-up (ProviderAreaStats); called where area roll-ups are rewritten."""
+"""The provider comparison (服务机构对比): each provider's figures in an area, rewritten with the area.
+
+`rollups.services` calls `provider_stats_refresh` wherever it rewrites an area's roll-ups; the
+area dashboard reads the rows through `rollups.selectors.provider_stats_in_area`.
+"""
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from eldercare.areas.models import PilotArea
-from eldercare.rollups.models import RecipientProgress
-from eldercare.rollups.rules import reached_person_time_q
 from eldercare.visits.models import ExceptionStatus, VisitException
 
-from .models import ProviderAreaStats
+from .models import ProviderAreaStats, RecipientProgress
+from .rules import reached_person_time_q
 
 
 @transaction.atomic
@@ -36,7 +39,7 @@ def provider_stats_refresh(*, area: PilotArea | None = None, areas: list[PilotAr
         .values("area_id", "recipient__provider_id")
         .annotate(
             recipients=Count("pk"),
-            reached=Count("pk", filter=reached_person_time_q()),  # the batch's threshold (rollups.rules)
+            reached=Count("pk", filter=reached_person_time_q()),  # the batch's threshold (rules.py)
             visits=Sum("completed_visits"),
             counted=Sum("counted_visits"),
             rated=Sum("rated_visits"),
