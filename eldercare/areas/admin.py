@@ -14,7 +14,7 @@ from eldercare.core.admin import (
 )
 from eldercare.core.admin_services import save_inline_through_services
 
-from .models import Batch, Disbursement, FundAllocation, PilotArea, Region
+from .models import Batch, Disbursement, FundAllocation, PilotArea, Region, Township
 from .services import (
     AREA_FIELDS,
     BATCH_FIELDS,
@@ -25,6 +25,7 @@ from .services import (
     fund_allocation_save,
     pilot_area_save,
 )
+from .township_services import TOWNSHIP_FIELDS, township_save
 
 
 def saved_by(service, record_argument: str, allowed: frozenset) -> type[ServiceModelForm]:
@@ -59,6 +60,38 @@ class RegionAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
     show_full_result_count = False
+
+
+def _demo_marker(is_demo: bool) -> str:
+    if is_demo:
+        return format_html(
+            '<strong style="color:#b45309" title="{}">{}</strong>',
+            _("Invented for demonstration; not part of the official list."),
+            _("Demo (示例)"),
+        )
+    return _("Official")
+
+
+@admin.register(Township)
+class TownshipAdmin(ServiceAdminMixin, NoDeleteMixin, HistoryAdmin):
+    """Townships (街道/乡镇) under their county; an official list is loaded with `manage.py import_regions`."""
+
+    form = saved_by(township_save, "township", TOWNSHIP_FIELDS)
+    list_display = ["code", "name", "kind", "region", "demo_marker"]
+    list_filter = ["is_demo", ProvinceListFilter]
+    list_select_related = ["region"]
+    search_fields = ["=code", "name", "=region__code", "region__name"]
+    autocomplete_fields = ["region"]
+    show_full_result_count = False
+    fields = ["region", "code", "name", "is_demo"]
+
+    @admin.display(description=_("kind"))
+    def kind(self, township: Township) -> str:
+        return township.get_kind_display()
+
+    @admin.display(description=_("data"), ordering="is_demo")
+    def demo_marker(self, township: Township) -> str:
+        return _demo_marker(township.is_demo)
 
 
 @admin.register(Batch)
@@ -147,13 +180,7 @@ class PilotAreaAdmin(ServiceAdminMixin, HistoryAdmin):
 
     @admin.display(description=_("data"), ordering="is_demo")
     def demo_marker(self, area: PilotArea) -> str:
-        if area.is_demo:
-            return format_html(
-                '<strong style="color:#b45309" title="{}">{}</strong>',
-                _("Invented for demonstration; not part of the official list."),
-                _("Demo (示例)"),
-            )
-        return _("Official")
+        return _demo_marker(area.is_demo)
 
 
 @admin.register(FundAllocation)

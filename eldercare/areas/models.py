@@ -1,6 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -9,6 +10,15 @@ from simple_history.models import HistoricalRecords
 
 from eldercare.core.models import TimeStampedModel
 from eldercare.core.validators import validate_division_code
+
+from .townships import (
+    DEMO_CATEGORY_DIGIT,
+    TownshipKind,
+    official_category_problem,
+    region_can_hold_townships,
+    township_kind,
+    validate_township_code,
+)
 
 
 class Region(models.Model):
@@ -50,6 +60,79 @@ class Region(models.Model):
     @property
     def province_code(self) -> str:
         return self.code[:2] + "0000"
+
+
+class Township(TimeStampedModel):
+    """A township-level division (乡级区划: 街道 sub-district, 镇 town, 乡 township) under a county-level
+    region, identified by its 9-digit GB/T 10114 code (`areas.townships` says why that scheme).
+
+    Townships hang under the region, not under a pilot area: a pilot area is one batch's, while the
+    township, its recipients and their applications outlive batches.
+    """
+
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("county-level region"),
+        on_delete=models.PROTECT,
+        related_name="townships",
+        limit_choices_to=~Q(level="province"),
+    )
+    code = models.CharField(_("township code"), max_length=9, unique=True, validators=[validate_township_code])
+    name = models.CharField(_("name"), max_length=64)
+    is_demo = models.BooleanField(
+        _("demonstration data"),
+        default=False,
+        help_text=_("Invented for demonstration; not part of the official list."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("township (街道/乡镇)")
+        verbose_name_plural = _("townships (街道/乡镇)")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[1-9][0-9]{8}$"), name="township_code_nine_digits"),
+            # Real codes use the categories GB/T 10114 assigns; demo codes only the reserved 9xx range.
+            models.CheckConstraint(
+                condition=Q(is_demo=False, code__regex=r"^[0-9]{6}[0-5][0-9]{2}$")
+                | Q(is_demo=True, code__regex=r"^[0-9]{6}9[0-9]{2}$"),
+                name="township_code_category_official_or_demo",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（示例）" if self.is_demo else self.name
+
+    @property
+    def kind(self) -> str | None:
+        return township_kind(self.code)
+
+    def get_kind_display(self) -> str:
+        kind = township_kind(self.code)
+        return str(TownshipKind(kind).label) if kind else "—"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.code or not self.region_id:
+            return
+        region = self.region
+        if not region_can_hold_townships(region):
+            raise ValidationError({"region": _("A township lies under a county-level region, not a province.")})
+        if self.code[:6] != region.code:
+            raise ValidationError(
+                {
+                    "code": _("Township code %(code)s does not start with %(county)s, the code of %(region)s.")
+                    % {"code": self.code, "county": region.code, "region": region}
+                }
+            )
+        problem = None if self.is_demo else official_category_problem(self.code)
+        if problem:
+            raise ValidationError({"code": problem})
+        if self.is_demo and self.code[6] != DEMO_CATEGORY_DIGIT:
+            raise ValidationError(
+                {"code": _("A demo township's code uses the reserved range 9xx after the county's code.")}
+            )
 
 
 class Batch(TimeStampedModel):

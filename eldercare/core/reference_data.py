@@ -17,5 +17,20 @@ REFERENCE_FIXTURES = [
 ]
 
 
+# Official lists loaded through their import command (every row checked as an upload would be),
+# after the fixtures: (command, file, the model whose rows show it was already loaded).
+# townships_110114.csv: the 22 townships of 北京市昌平区, the first 9 digits of the statistical division
+# codes as published in github.com/modood/Administrative-divisions-of-China (dist/streets.csv).
+REFERENCE_IMPORTS = [
+    ("import_regions", FIXTURE_DIR / "townships_110114.csv", "areas.Township"),
+]
+
+
 def fixtures_to_load() -> list[str]:
     return [str(path) for path, label in REFERENCE_FIXTURES if not apps.get_model(label).objects.exists()]
+
+
+def imports_to_run() -> list[tuple[str, str]]:
+    return [
+        (command, str(path)) for command, path, label in REFERENCE_IMPORTS if not apps.get_model(label).objects.exists()
+    ]
