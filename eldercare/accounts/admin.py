@@ -23,7 +23,7 @@ class RoleAssignmentForm(forms.ModelForm):
 
     class Meta:
         model = RoleAssignment
-        fields = ["user", "role", "province", "area", "provider", "caregiver"]
+        fields = ["user", "role", "province", "area", "township", "provider", "caregiver"]
 
 
 @admin.register(RoleAssignment)
@@ -34,11 +34,19 @@ class RoleAssignmentAdmin(HistoryAdmin):
     form = RoleAssignmentForm
     delete_confirmation_template = "admin/accounts/roleassignment/delete_confirmation.html"
 
-    list_display = ["user", "role", "province", "area", "provider", "caregiver"]
+    list_display = ["user", "role", "province", "area", "township", "provider", "caregiver"]
     list_filter = ["role"]
-    list_select_related = ["user", "province", "area__region", "area__batch", "provider", "caregiver__provider"]
+    list_select_related = [
+        "user",
+        "province",
+        "area__region",
+        "area__batch",
+        "township",
+        "provider",
+        "caregiver__provider",
+    ]
     search_fields = ["user__username", "user__first_name", "user__last_name", "provider__name", "=area__region__code"]
-    autocomplete_fields = ["user", "province", "area", "provider", "caregiver"]
+    autocomplete_fields = ["user", "province", "area", "township", "provider", "caregiver"]
 
     def save_model(self, request, obj, form, change):
         # Through the service, which keeps the user's staff and superuser flags in step with the role.

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     NATIONAL_OFFICIAL = "national_official", _("National official")
     PROVINCIAL_OFFICIAL = "provincial_official", _("Provincial official")
     DISTRICT_OFFICIAL = "district_official", _("District official")
+    STREET_OFFICIAL = "street_official", _("Street official")
     PROVIDER_STAFF = "provider_staff", _("Provider staff")
     CAREGIVER = "caregiver", _("Caregiver")
     AUDITOR = "auditor", _("Auditor")
@@ -23,7 +24,7 @@ PROVIDER_ROLES = (Role.PROVIDER_STAFF, Role.CAREGIVER)
 
 
 class RoleAssignment(TimeStampedModel):
-    """A user's role and the scope it applies to (a province, an area or a provider)."""
+    """A user's role and the scope it applies to (a province, an area, a township or a provider)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -57,6 +58,14 @@ class RoleAssignment(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    township = models.ForeignKey(
+        "areas.Township",
+        verbose_name=_("township"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     caregiver = models.ForeignKey(
         "providers.Caregiver",
         verbose_name=_("caregiver record"),
@@ -83,6 +92,10 @@ class RoleAssignment(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(role__in=["provider_staff", "caregiver"]) | Q(provider__isnull=False),
                 name="role_provider_roles_need_provider",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="street_official") | Q(township__isnull=False),
+                name="role_street_official_needs_township",
             ),
         ]
 

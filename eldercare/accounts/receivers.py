@@ -79,6 +79,7 @@ def _role_details(instance) -> dict:
         "province": instance.province_id,
         "area": instance.area_id,
         "provider": instance.provider_id,
+        "township": instance.township_id,
         "caregiver": instance.caregiver_id,
         "user": instance.user_id,
     }

@@ -5,7 +5,8 @@ exports, the review queue) filters through `scope_queryset`. An object outside t
 simply absent: callers answer 404, never 403.
 
 Scopes follow DOMAIN.md: national officials and national auditors see everything; provincial
-officials the areas of their province; district officials their area; provider staff and
+officials the areas of their province; district officials their area; street officials (街道/乡镇)
+the recipients of their township, their applications, beds and visits; provider staff and
 caregivers their provider's recipients, beds and visits; auditors read their scope and write
 nothing.
 
@@ -30,6 +31,7 @@ class Scope:
     province_prefix: str | None = None  # first two digits of the province's division code
     area_id: int | None = None
     provider_id: int | None = None
+    township_id: int | None = None  # a street official's 街道/乡镇
     can_write: bool = False
     user_id: int | None = None  # for rows owned by one user (an export job)
 
@@ -53,34 +55,65 @@ class ScopePath:
     readers: frozenset | None = None
     # Rows belong to one user (lookup to the user); each user sees only their own, administrators all.
     owner: str | None = None
+    # How a row reaches its township (street officials see only rows that do; None: never).
+    township: str | None = None
 
+
+APPLICATION_READERS = (
+    Role.NATIONAL_OFFICIAL,
+    Role.PROVINCIAL_OFFICIAL,
+    Role.DISTRICT_OFFICIAL,
+    Role.STREET_OFFICIAL,
+    Role.PROVIDER_STAFF,
+    Role.AUDITOR,
+)
 
 SCOPE_PATHS: dict[str, ScopePath] = {
     "areas.region": ScopePath(area=None, provider=None, public=True),
     "areas.batch": ScopePath(area=None, provider=None, public=True),
-    "areas.pilotarea": ScopePath(area="", provider="providers"),
+    "areas.pilotarea": ScopePath(area="", provider="providers", township="region__townships"),
+    # A township's pilot areas are its region's, of every batch (a prefecture-level area's counties'
+    # townships are not reached: see areas.townships.township_lies_in_area).
+    "areas.township": ScopePath(area="region__pilot_areas", provider="region__pilot_areas__providers", township=""),
     "areas.fundallocation": ScopePath(area="area", provider=None),
     "areas.disbursement": ScopePath(area="area", provider=None),
     "providers.provider": ScopePath(area="areas", provider=""),
     "providers.caregiver": ScopePath(area="provider__areas", provider="provider"),
-    "recipients.recipient": ScopePath(area="area", provider="provider"),
-    "recipients.capabilityassessment": ScopePath(area="recipient__area", provider="recipient__provider"),
+    "recipients.recipient": ScopePath(area="area", provider="provider", township="township"),
+    "recipients.capabilityassessment": ScopePath(
+        area="recipient__area", provider="recipient__provider", township="recipient__township"
+    ),
     "beds.retrofitcatalogitem": ScopePath(area=None, provider=None, public=True),
-    "beds.familycarebed": ScopePath(area="area", provider="recipient__provider"),
-    "beds.retrofititem": ScopePath(area="bed__area", provider="bed__recipient__provider"),
-    "beds.bedphoto": ScopePath(area="bed__area", provider="bed__recipient__provider"),
+    "beds.familycarebed": ScopePath(area="area", provider="recipient__provider", township="recipient__township"),
+    "beds.retrofititem": ScopePath(
+        area="bed__area", provider="bed__recipient__provider", township="bed__recipient__township"
+    ),
+    "beds.bedphoto": ScopePath(
+        area="bed__area", provider="bed__recipient__provider", township="bed__recipient__township"
+    ),
     "visits.servicecategory": ScopePath(area=None, provider=None, public=True),
     "visits.serviceitem": ScopePath(area=None, provider=None, public=True),
     "visits.reviewreasoncode": ScopePath(area=None, provider=None, public=True),
-    "visits.visit": ScopePath(area="area", provider="provider"),
+    "visits.visit": ScopePath(area="area", provider="provider", township="recipient__township"),
     "visits.visitexception": ScopePath(area="area", provider="provider"),
-    "rollups.recipientprogress": ScopePath(area="area", provider="recipient__provider"),
+    "rollups.recipientprogress": ScopePath(area="area", provider="recipient__provider", township="recipient__township"),
     "rollups.areaprogress": ScopePath(area="area", provider=None),
     "rollups.areadailysnapshot": ScopePath(area="area", provider=None),
     "rollups.batchprogress": ScopePath(area=None, provider=None),
     "rollups.rolluprun": ScopePath(area=None, provider=None),
     "rollups.providerareastats": ScopePath(area="area", provider="provider"),
     "exports.exportjob": ScopePath(area=None, provider=None, owner="requester"),
+    # Applications (申请) start at the township; the district reviews its area's, a provider sees those
+    # assigned to it. Caregivers do not take part.
+    "applications.application": ScopePath(
+        area="area", provider="provider", township="township", readers=frozenset(APPLICATION_READERS)
+    ),
+    "applications.applicationstep": ScopePath(
+        area="application__area",
+        provider="application__provider",
+        township="application__township",
+        readers=frozenset(APPLICATION_READERS),
+    ),
     # Who holds which role: nationwide officials and auditors read it; administrators change it.
     "accounts.roleassignment": ScopePath(area=None, provider=None),
     # The audit log: auditors (nationwide) and administrators read it; nobody changes it.
@@ -113,6 +146,11 @@ WRITABLE_BY_ROLE: dict[str, frozenset] = {
     Role.DISTRICT_OFFICIAL: _AREA_FINANCE | {"providers.provider", "visits.visitexception"},
     Role.PROVIDER_STAFF: _PROVIDER_WORK | {"providers.caregiver"},
     Role.CAREGIVER: _PROVIDER_WORK,
+    # 街道 staff register the older people of their township and fill in their applications; they read
+    # beds and visits of those people but do not log visits or retrofits.
+    Role.STREET_OFFICIAL: frozenset(
+        {"recipients.recipient", "recipients.capabilityassessment", "applications.application"}
+    ),
     Role.AUDITOR: frozenset(),
 }
 # Models a role changes only through named actions (review, fee confirmation, voiding), which check
@@ -150,6 +188,8 @@ def _scope_for(assignment: RoleAssignment | None) -> Scope:
         return Scope(role=role, province_prefix=assignment.province.code[:2], can_write=writes)
     if role == Role.DISTRICT_OFFICIAL and assignment.area_id:
         return Scope(role=role, area_id=assignment.area_id, can_write=writes)
+    if role == Role.STREET_OFFICIAL and assignment.township_id:
+        return Scope(role=role, township_id=assignment.township_id, can_write=writes)
     if role == Role.AUDITOR:
         if assignment.area_id:
             return Scope(role=role, area_id=assignment.area_id)
@@ -180,6 +220,8 @@ def scope_filter(scope: Scope, model: type[Model]) -> Q | None:
         return Q()
     if scope.provider_id is not None:
         return Q(**{_join(path.provider, "pk"): scope.provider_id}) if path.provider is not None else None
+    if scope.township_id is not None:
+        return Q(**{_join(path.township, "pk"): scope.township_id}) if path.township is not None else None
     if path.area is None:
         return None
     if scope.area_id is not None:

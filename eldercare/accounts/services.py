@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.areas.models import PilotArea, Region
+from eldercare.areas.models import PilotArea, Region, Township
 from eldercare.core.errors import DomainError
 from eldercare.core.input_policy import CHANGE_REASON_MAX_LENGTH
 from eldercare.core.validators import DIVISION_CODE_PATTERN
@@ -20,6 +20,7 @@ STAFF_ROLES = frozenset(
         Role.NATIONAL_OFFICIAL,
         Role.PROVINCIAL_OFFICIAL,
         Role.DISTRICT_OFFICIAL,
+        Role.STREET_OFFICIAL,
         Role.PROVIDER_STAFF,
         Role.AUDITOR,
         Role.ADMIN,
@@ -75,14 +76,34 @@ def _provider_by_code(credit_code: str) -> Provider:
     return provider
 
 
-def _scope(role: str, *, area_code: str | None, province_code: str | None, provider_credit_code: str | None) -> dict:
+def _township_by_code(code: str) -> Township:
+    code = (code or "").strip()
+    township = Township.objects.select_related("region").filter(code=code).first()
+    if township is None:
+        raise DomainError(
+            _("No township has the code %(code)s (9 digits, e.g. 110114001).") % {"code": code},
+            field="township",
+            code="unknown_township",
+        )
+    return township
+
+
+def _scope(
+    role: str,
+    *,
+    area_code: str | None,
+    province_code: str | None,
+    provider_credit_code: str | None,
+    township_code: str | None = None,
+) -> dict:
     """The scope fields for `role`, refusing a missing scope and a scope the role cannot have."""
     given = {
         "area": bool(area_code),
         "province": bool(province_code),
         "provider": bool(provider_credit_code),
+        "township": bool(township_code),
     }
-    scope = {"area": None, "province": None, "provider": None}
+    scope = {"area": None, "province": None, "provider": None, "township": None}
     if role in (Role.NATIONAL_OFFICIAL, Role.ADMIN):
         allowed = set()
     elif role == Role.PROVINCIAL_OFFICIAL:
@@ -110,6 +131,15 @@ def _scope(role: str, *, area_code: str | None, province_code: str | None, provi
         if not area_code:
             raise DomainError(_("A district official needs a pilot area (--area)."), field="area", code="scope_missing")
         scope["area"] = _area_by_code(area_code)
+    elif role == Role.STREET_OFFICIAL:
+        allowed = {"township"}
+        if not township_code:
+            raise DomainError(
+                _("A street official needs a township (--township, its 9-digit code)."),
+                field="township",
+                code="scope_missing",
+            )
+        scope["township"] = _township_by_code(township_code)
     elif role in PROVIDER_ROLES:
         allowed = {"provider"}
         if not provider_credit_code:
@@ -151,6 +181,7 @@ def role_grant(
     area_code: str | None = None,
     provider_credit_code: str | None = None,
     province_code: str | None = None,
+    township_code: str | None = None,
     password: str | None = None,
     acting_user=None,
     reason: str = "",
@@ -169,7 +200,13 @@ def role_grant(
             field="role",
             code="unknown_role",
         )
-    scope = _scope(role, area_code=area_code, province_code=province_code, provider_credit_code=provider_credit_code)
+    scope = _scope(
+        role,
+        area_code=area_code,
+        province_code=province_code,
+        provider_credit_code=provider_credit_code,
+        township_code=township_code,
+    )
 
     # 1. The user: staff for every role that works in the admin; superuser only for administrators.
     user_model = get_user_model()
@@ -194,6 +231,7 @@ def role_grant(
     assignment = RoleAssignment.objects.filter(user=user).first() or RoleAssignment(user=user)
     assignment.role = role
     assignment.province, assignment.area, assignment.provider = scope["province"], scope["area"], scope["provider"]
+    assignment.township = scope["township"]
     if role != Role.CAREGIVER or (assignment.caregiver and assignment.caregiver.provider_id != assignment.provider.pk):
         assignment.caregiver = None
     if acting_user is not None and getattr(acting_user, "is_authenticated", False):

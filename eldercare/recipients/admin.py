@@ -86,13 +86,13 @@ class RecipientAdmin(ServiceAdminMixin, NoDeleteMixin, HistoryAdmin):
     list_select_related = ["area__region", "area__batch", "provider"]
     # The full ID number is searched exactly, never by fragment.
     search_fields = ["name", "=resident_id", "=phone"]
-    autocomplete_fields = ["area", "provider"]
+    autocomplete_fields = ["area", "township", "provider"]
     readonly_fields = ["sex", "birth_date"]
     inlines = [CapabilityAssessmentInline]
     show_full_result_count = False
     fieldsets = [
         (None, {"fields": ["resident_id", "name", "sex", "birth_date", "is_demo"]}),
-        (_("Programme"), {"fields": ["area", "economic_category", "provider"]}),
+        (_("Programme"), {"fields": ["area", "township", "economic_category", "provider"]}),
         (_("Residence"), {"fields": ["address", "home_latitude", "home_longitude"]}),
         (_("Contact"), {"fields": ["phone", "guardian_name", "guardian_phone"]}),
     ]

@@ -56,6 +56,15 @@ class Recipient(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="recipients",
     )
+    # 街道/乡镇 of the household; empty for people registered before townships were kept.
+    township = models.ForeignKey(
+        "areas.Township",
+        verbose_name=_("township"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recipients",
+    )
     economic_category = models.CharField(_("economic difficulty"), max_length=24, choices=EconomicCategory.choices)
     provider = models.ForeignKey(
         "providers.Provider",

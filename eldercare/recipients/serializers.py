@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from eldercare.api.base import ScopedPrimaryKeyRelatedField
 from eldercare.api.serializers import ReadSafeDateTimeField, StrictModelSerializer, StrictSerializer
-from eldercare.areas.models import PilotArea
+from eldercare.areas.models import PilotArea, Township
 from eldercare.core.masking import mask_resident_id
 from eldercare.providers.models import Provider
 from eldercare.rollups.models import RecipientProgress
@@ -53,6 +53,7 @@ class RecipientSerializer(StrictModelSerializer):
             "birth_date",
             "area",
             "area_code",
+            "township",
             "economic_category",
             "provider",
             "address",
@@ -109,6 +110,7 @@ class RecipientWriteSerializer(StrictModelSerializer):
 
     area = ScopedPrimaryKeyRelatedField(queryset=PilotArea.objects.all())
     provider = ScopedPrimaryKeyRelatedField(queryset=Provider.objects.all(), allow_null=True, required=False)
+    township = ScopedPrimaryKeyRelatedField(queryset=Township.objects.all(), allow_null=True, required=False)
 
     class Meta:
         model = Recipient
@@ -116,6 +118,7 @@ class RecipientWriteSerializer(StrictModelSerializer):
             "resident_id",
             "name",
             "area",
+            "township",
             "economic_category",
             "provider",
             "address",

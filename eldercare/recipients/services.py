@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from eldercare.areas.townships import township_lies_in_area
 from eldercare.core.errors import DomainError, refuse_unknown_fields
 from eldercare.visits.verification.contract import changed_fields, invalidate, snapshot
 
@@ -20,6 +21,7 @@ RECIPIENT_FIELDS = frozenset(
         "resident_id",
         "name",
         "area",
+        "township",
         "economic_category",
         "provider",
         "address",
@@ -43,11 +45,23 @@ def _save(obj, *, acting_user, reason: str, clean: bool = True) -> None:
     obj.save()
 
 
+def _refuse_township_outside_area(recipient: Recipient) -> None:
+    """The township (街道/乡镇) must lie in the household area's county (areas.townships says how)."""
+    if recipient.township_id and recipient.area_id and not township_lies_in_area(recipient.township, recipient.area):
+        raise DomainError(
+            _("The township %(township)s does not lie in %(area)s; choose a township of that area.")
+            % {"township": recipient.township, "area": recipient.area},
+            field="township",
+            code="township_outside_area",
+        )
+
+
 @transaction.atomic
 def recipient_create(*, acting_user=None, reason: str = "", **fields) -> Recipient:
     """Register a recipient (服务对象); their area's totals are recounted."""
     refuse_unknown_fields(fields, RECIPIENT_FIELDS, _("a recipient"))
     recipient = Recipient(**fields)
+    _refuse_township_outside_area(recipient)
     _save(recipient, acting_user=acting_user, reason=reason or str(_("Recipient registered")))
     # A new recipient changes the area's head count: as if the household area changed from none.
     invalidate(recipient, ["area"], before={"area": None}, reason="recipients.recipient created")
@@ -67,6 +81,7 @@ def recipient_update(*, recipient: Recipient, acting_user=None, reason: str = ""
     changed = changed_fields(locked, before)
     if not changed:
         return locked
+    _refuse_township_outside_area(locked)
     if "area" in changed and locked.visits.exists():
         # Visits are evidence filed under the area (and cycle) they were delivered in; a person who
         # moves to another district is enrolled there anew, not carried over with their visits.
