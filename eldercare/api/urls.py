@@ -10,6 +10,7 @@ from eldercare.providers.apis import CaregiverViewSet, ProviderViewSet
 from eldercare.recipients.apis import AssessmentViewSet, RecipientViewSet
 from eldercare.rollups.apis import AreaProgressViewSet, NationalProgressView
 from eldercare.visits.apis import VisitExceptionViewSet, VisitViewSet
+from eldercare.visits.photo_apis import VisitPhotoViewSet
 
 from .views import TokenRevokeAllView, TokenRevokeView, TokenView, not_found
 
@@ -31,6 +32,22 @@ urlpatterns = [
     path("v1/auth/token/revoke/", TokenRevokeView.as_view(), name="token-revoke"),
     path("v1/auth/token/revoke-all/", TokenRevokeAllView.as_view(), name="token-revoke-all"),
     path("v1/progress/national/", NationalProgressView.as_view(), name="national-progress"),
+    # A visit's photos, nested under the visit (before the router, which would take the address first).
+    re_path(
+        r"^v1/visits/(?P<visit_id>[0-9]{1,18})/photos/$",
+        VisitPhotoViewSet.as_view({"get": "list", "post": "create"}),
+        name="visit-photo-list",
+    ),
+    re_path(
+        r"^v1/visits/(?P<visit_id>[0-9]{1,18})/photos/(?P<kind>start|end)/$",
+        VisitPhotoViewSet.as_view({"get": "retrieve"}),
+        name="visit-photo-detail",
+    ),
+    re_path(
+        r"^v1/visits/(?P<visit_id>[0-9]{1,18})/photos/(?P<kind>start|end)/image/$",
+        VisitPhotoViewSet.as_view({"get": "image"}),
+        name="visit-photo-image",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

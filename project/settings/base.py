@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 import eldercare
@@ -54,10 +55,12 @@ INSTALLED_APPS = [
     "eldercare.recipients",
     "eldercare.beds",
     "eldercare.visits",
+    "eldercare.applications",
     "eldercare.rollups",
     "eldercare.api",
     "eldercare.dashboards",
     "eldercare.exports",
+    "eldercare.confirmations",
     "eldercare.demo",
 ]
 
@@ -232,6 +235,46 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
+
+# --- Photos, and where uploaded files are stored (eldercare.visits.photos; docs/operations.md) ----
+# An upload larger than this is refused while it is read; one declaring more pixels (or a longer
+# side) is refused before it is decoded; a smaller side means it shows nothing. Photos are stored
+# scaled down to PHOTO_STORED_MAX_EDGE on their longer side.
+PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", "50000000"))
+PHOTO_MAX_EDGE = int(os.environ.get("PHOTO_MAX_EDGE", "12000"))
+PHOTO_MIN_EDGE = int(os.environ.get("PHOTO_MIN_EDGE", "64"))
+PHOTO_STORED_MAX_EDGE = int(os.environ.get("PHOTO_STORED_MAX_EDGE", "2560"))
+# STORAGE_BACKEND=filesystem (MEDIA_ROOT, the default) or s3: any S3-compatible object store (AWS,
+# MinIO, Aliyun OSS, Tencent COS) through django-storages. The bucket stays private: photos are
+# served only by the application's scoped views, never by a public or signed bucket URL. Keys come
+# from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment (django-storages reads them).
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "filesystem").strip().lower()
+if STORAGE_BACKEND == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME (and the AWS_* variables).")
+    UPLOADED_FILES_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # "path" for MinIO and most self-hosted stores; virtual-host style otherwise.
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            "location": os.environ.get("AWS_LOCATION", "media"),
+            "signature_version": "s3v4",
+            # Evidence is never overwritten: a file of the same name is stored under a new name.
+            "file_overwrite": False,
+        },
+    }
+elif STORAGE_BACKEND == "filesystem":
+    UPLOADED_FILES_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be filesystem or s3, not {STORAGE_BACKEND!r}.")
+STORAGES = {
+    "default": UPLOADED_FILES_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
