@@ -84,7 +84,9 @@ class VisitFilter(django_filters.FilterSet):
         summary=_("Log a visit"),
         description=_(
             "Logs one visit with its six elements: service type, recipient, caregiver (and provider), date, "
-            "check-in location, start and end time. Impossible input is a 400 and stores nothing; suspicious "
+            "check-in location, start and end time. Coordinates are WGS-84 unless `coordinate_system` says gcj02 "
+            "(AMap, Tencent) or bd09 (Baidu): they are stored converted to WGS-84, beside what was sent and the "
+            "accuracy the device reported. Impossible input is a 400 and stores nothing; suspicious "
             "input (too short, far from the home, entered late) is stored and flagged for review. The answer "
             "says whether the visit counts and why not. Send a `client_uuid` so that a resend is recognised."
         ),
@@ -219,8 +221,9 @@ class ExceptionFilter(django_filters.FilterSet):
         summary=_("List exceptions"),
         description=_(
             "The review queue: visits flagged for review (a caregiver in two visits at once, too short or too "
-            "long, far from the home, entered late, recipient not eligible, outside the cycle), with their "
-            "status and severity. A blocking exception keeps its visit from counting until it is resolved."
+            "long, far from the home or located too imprecisely, entered late, recipient not eligible, outside "
+            "the cycle, a photo missing, not confirmed or disputed by the older person), with their status and "
+            "severity. A blocking exception keeps its visit from counting until it is resolved."
         ),
     ),
     retrieve=extend_schema(summary=_("Get an exception"), description=_("One exception in your scope.")),

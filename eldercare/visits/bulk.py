@@ -7,6 +7,10 @@
 - conflict: a visit with this client UUID exists with different content (nothing is changed);
 - rejected: the item breaks a rule; `errors` names the fields, in the request's language.
 
+An item's coordinates are read in its `coordinate_system` (wgs84 when left out) and stored as
+`visit_create` stores them (`services.place_sent_location`): as sent, and converted to WGS-84 in plain
+floats, item by item, with no query. A resend is recognised by what was sent, not by the conversion.
+
 One bad item never rejects the others, and resending a batch changes nothing. Items follow the input
 policy (`eldercare.core.input_policy`) as POST /visits/ does: a key the upload does not take (say
 `"status"`) is refused by name, as are control characters, a note longer than the note limit and a
@@ -41,6 +45,7 @@ from simple_history.utils import bulk_create_with_history
 from eldercare.accounts.scoping import can_write, scope_queryset
 from eldercare.core.audit import audit_record_many
 from eldercare.core.errors import DomainError
+from eldercare.core.geo import CoordinateSystem
 from eldercare.core.input_policy import (
     UNKNOWN_FIELD_MESSAGE,
     plausible_id,
@@ -51,7 +56,8 @@ from eldercare.core.models import AuditEvent
 from eldercare.providers.models import Caregiver, Provider
 from eldercare.recipients.models import Recipient
 
-from .models import ServiceCategory, ServiceItem, Visit, VisitStatus
+from .models import SatisfactionSource, ServiceCategory, ServiceItem, Visit, VisitStatus
+from .services import ACCURACY_FIELDS, place_sent_location
 from .verification.contract import enqueue_verification
 
 MAX_BULK_VISITS = 1000
@@ -73,7 +79,7 @@ TEXT_FIELDS = ("satisfaction", "note")
 # The keys an item may carry (the fields of POST /visits/); any other is refused by name.
 ITEM_FIELDS = frozenset(
     {"client_uuid", "recipient", "provider", "caregiver", "category", "items", *DATETIME_FIELDS}
-    | {*DECIMAL_FIELDS, *TEXT_FIELDS}
+    | {*DECIMAL_FIELDS, *ACCURACY_FIELDS, "coordinate_system", *TEXT_FIELDS}
 )
 FOREIGN_KEYS = ("recipient", "provider", "caregiver", "category", "area", "entered_by", "voided_by", "fee_confirmed_by")
 
@@ -212,12 +218,19 @@ def _build_visit(item: _Item, refs: "_References", acting_user) -> Visit:
         elif _policy_refuses(item, name, value):
             value = None
         setattr(visit, name, value)
+    location = {}
     for name in DECIMAL_FIELDS:
         value = raw.get(name)
         if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal | None):
             item.error(name, _("Give a number."))
-            value = None
-        setattr(visit, name, value)
+        elif name in raw:
+            location[name] = value
+    location.update((name, raw[name]) for name in ACCURACY_FIELDS if name in raw)
+    system = raw.get("coordinate_system")
+    problems = place_sent_location(visit, system=CoordinateSystem.WGS84 if system is None else system, sent=location)
+    for name, messages in problems.items():
+        for message in messages:
+            item.error(name, message)
     for name in TEXT_FIELDS:
         value = raw.get(name) or ""
         if not isinstance(value, str):
@@ -226,6 +239,7 @@ def _build_visit(item: _Item, refs: "_References", acting_user) -> Visit:
         elif _policy_refuses(item, name, value):
             value = ""
         setattr(visit, name, value)
+    visit.satisfaction_source = SatisfactionSource.CAREGIVER if visit.satisfaction else ""
     return visit
 
 
@@ -289,8 +303,18 @@ def _load_references(parsed: list[_Item], acting_user) -> _References:
     )
 
 
+def _sent(visit: Visit, name: str) -> Decimal | None:
+    """A coordinate as the device sent it; a visit stored before the as-sent columns sent its WGS-84 one."""
+    value = getattr(visit, f"{name}_sent")
+    value = getattr(visit, name) if value is None else value
+    return None if value is None else Decimal(value)
+
+
 def _content(visit: Visit, item_codes, *, provider_given: bool) -> tuple:
-    """What makes two uploads of one UUID the same visit (the provider only when the item names it)."""
+    """What makes two uploads of one UUID the same visit (the provider only when the item names it).
+
+    Coordinates are compared as sent, in the system sent: the same upload is the same visit.
+    """
     return (
         visit.recipient_id,
         visit.caregiver_id,
@@ -298,7 +322,9 @@ def _content(visit: Visit, item_codes, *, provider_given: bool) -> tuple:
         visit.category_id,
         visit.started_at,
         visit.ended_at,
-        *(None if getattr(visit, name) is None else Decimal(getattr(visit, name)) for name in DECIMAL_FIELDS),
+        visit.coordinate_system,
+        *(_sent(visit, name) for name in DECIMAL_FIELDS),
+        *(getattr(visit, name) for name in ACCURACY_FIELDS),
         visit.satisfaction or "",
         visit.note or "",
         tuple(sorted(item_codes)),

@@ -1,9 +1,29 @@
-"""Forms of the admin's intermediate pages: resolving exceptions in the review queue and voiding visits."""
+"""Forms of the admin: resolving exceptions in the review queue, voiding visits, and the map coordinates
+typed into a form come from."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from eldercare.core.geo import CoordinateSystem
+
 from .models import ReviewReasonCode
+
+
+def typed_coordinate_system_field() -> forms.ChoiceField:
+    """Which map the coordinates typed into an admin form were read from; blank is WGS-84.
+
+    Stored coordinates are WGS-84 and forms show them so; this says how to read the ones typed anew.
+    """
+    return forms.ChoiceField(
+        label=_("coordinates typed in"),
+        choices=CoordinateSystem.choices,
+        initial=CoordinateSystem.WGS84,
+        required=False,
+        help_text=_(
+            "The map the coordinates you type here come from: GPS (WGS-84), AMap or Tencent (GCJ-02), Baidu "
+            "(BD-09). They are stored converted to WGS-84; coordinates you leave as they are do not move."
+        ),
+    )
 
 
 class ReasonCodeChoiceField(forms.ModelChoiceField):

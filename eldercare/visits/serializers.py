@@ -1,7 +1,11 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from eldercare.api.base import ScopedPrimaryKeyRelatedField
 from eldercare.api.serializers import NoteField, ReadSafeDateTimeField, StrictModelSerializer, StrictSerializer
+from eldercare.core.geo import MAX_ACCURACY_M, CoordinateSystem, coordinate_system_error, parse_accuracy_m
 from eldercare.core.input_policy import CHANGE_REASON_MAX_LENGTH
 from eldercare.providers.models import Caregiver, Provider
 from eldercare.recipients.models import Recipient
@@ -25,7 +29,15 @@ VISIT_FIELDS = [
     "checkin_longitude",
     "checkout_latitude",
     "checkout_longitude",
+    "coordinate_system",
+    "checkin_latitude_sent",
+    "checkin_longitude_sent",
+    "checkout_latitude_sent",
+    "checkout_longitude_sent",
+    "checkin_accuracy_m",
+    "checkout_accuracy_m",
     "satisfaction",
+    "satisfaction_source",
     "note",
     "status",
     "void_reason",
@@ -35,6 +47,37 @@ VISIT_FIELDS = [
     "created_at",
     "updated_at",
 ]
+
+
+class CoordinateSystemField(serializers.ChoiceField):
+    """The system the coordinates of the same request are in; wgs84 when left out or null.
+
+    An unknown value is refused naming the allowed ones (DRF's own message names none).
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "wgs84 (GPS, the default), gcj02 (AMap, Tencent) or bd09 (Baidu).")
+        super().__init__(choices=CoordinateSystem.choices, required=False, allow_null=True, **kwargs)
+
+    def to_internal_value(self, data):
+        problem = coordinate_system_error(data)
+        if problem is not None:
+            raise serializers.ValidationError(problem, code="invalid_choice")
+        return data
+
+
+class AccuracyField(serializers.FloatField):
+    """The accuracy the device reported, in metres; kept to 0.1 m, refused when negative or over 100 km."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "The radius of the device's accuracy circle, in metres.")
+        super().__init__(required=False, allow_null=True, min_value=0, max_value=MAX_ACCURACY_M, **kwargs)
+
+    def to_internal_value(self, data) -> Decimal | None:
+        try:
+            return parse_accuracy_m(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from None
 
 
 class VisitSerializer(StrictModelSerializer):
@@ -79,14 +122,22 @@ class VisitWriteSerializer(StrictSerializer):
     checkin_longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True)
     checkout_latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True)
     checkout_longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True)
+    coordinate_system = CoordinateSystemField()
+    checkin_accuracy_m = AccuracyField()
+    checkout_accuracy_m = AccuracyField()
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True)
     note = NoteField(required=False, allow_blank=True)
 
     def service_fields(self) -> tuple[dict, list | None]:
-        """The validated data as `visit_create` / `visit_update` take it: fields, and the items apart."""
+        """The validated data as `visit_create` / `visit_update` take it: fields, and the items apart.
+
+        The coordinate system goes along only when named: null, like leaving it out, is the default.
+        """
         data = dict(self.validated_data)
         items = data.pop("items", None)
         data.pop("reason", None)
+        if data.get("coordinate_system", "") is None:
+            del data["coordinate_system"]
         if "caregiver" in data and "provider" not in data and not self.partial:
             data["provider"] = data["caregiver"].provider
         return data, items

@@ -1,11 +1,22 @@
 import datetime as dt
+import secrets
 
 import pytest
 
+from eldercare.areas.models import Batch
 from eldercare.core.errors import DomainError
+from eldercare.recipients.models import ConfirmationCard
 from eldercare.visits import services
-from eldercare.visits.models import EXCEPTION_SEVERITY, ExceptionType, ReviewReasonCode, Visit, VisitException
+from eldercare.visits.models import (
+    EXCEPTION_SEVERITY,
+    ExceptionType,
+    ReviewReasonCode,
+    Visit,
+    VisitConfirmation,
+    VisitException,
+)
 from eldercare.visits.verification import count_decision
+from eldercare.visits.verification.contract import reverify_visit_after_evidence
 from tests.conftest import at, north_of
 from tests.factories import AssessmentFactory, RecipientFactory
 
@@ -39,10 +50,23 @@ def flagged(log_visit, recipient, time_machine):
             return log_visit(start=at(DAY, 9, 30))
         if exception_type == ExceptionType.NOT_ELIGIBLE:
             AssessmentFactory(recipient=recipient, assessed_on=dt.date(2023, 7, 30), level="intact")
+        if exception_type == ExceptionType.MISSING_PHOTO:
+            Batch.objects.filter(pk=recipient.area.batch_id).update(photos_required=True)
+        if exception_type == ExceptionType.UNCONFIRMED:
+            Batch.objects.filter(pk=recipient.area.batch_id).update(confirmation_required=True)
+        if exception_type == ExceptionType.DISPUTED:
+            # The older person answers on the confirmation page that the visit did not take place.
+            visit = log_visit()
+            card = ConfirmationCard.objects.create(recipient=recipient, key=secrets.token_urlsafe(32))
+            VisitConfirmation.objects.create(visit=visit, card=card, took_place=False)
+            reverify_visit_after_evidence(visit)
+            return visit
         overrides = {
             ExceptionType.TOO_SHORT: {"minutes": 20},
             ExceptionType.TOO_LONG: {"minutes": 9 * 60},
             ExceptionType.FAR_CHECKIN: {"checkin_latitude": north_of(recipient.home_latitude, 800)},
+            # At the door, but the phone could only say "within 800 m" (the radius is 500 m).
+            ExceptionType.IMPRECISE_CHECKIN: {"checkin_accuracy_m": 800},
             ExceptionType.LATE_ENTRY: {"start": at(dt.date(2023, 7, 20))},
             ExceptionType.OUTSIDE_CYCLE: {"start": at(dt.date(2023, 6, 29))},
             ExceptionType.FUTURE_START: {"start": at(dt.date(2023, 8, 5))},

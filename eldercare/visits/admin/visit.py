@@ -26,9 +26,10 @@ from eldercare.core.admin import (
     run_service,
 )
 from eldercare.core.errors import DomainError
+from eldercare.core.geo import CoordinateSystem
 
 from .. import services
-from ..forms import VoidVisitsForm
+from ..forms import VoidVisitsForm, typed_coordinate_system_field
 from ..models import ServiceCategory, ServiceItem, Visit, VisitStatus
 from .common import (
     FEE_CONFIRM_LIMIT,
@@ -41,14 +42,19 @@ from .common import (
     writes_in_scope,
 )
 
-FILE_FIELDS = {"photo_start", "photo_end"}
-
 # Shown on the change page of a visit, computed from verification.
 VERIFICATION_FIELDS = ["counts_toward_person_time", "locked", "exception_list"]
 
-# Shown, never typed: derived from the recipient and the start, or set only by voiding.
+# Shown, never typed: derived from the recipient and the start, kept as the device sent it, or set
+# only by voiding.
 RECORD_FIELDS = [
     "client_uuid",
+    "coordinate_system",
+    "checkin_latitude_sent",
+    "checkin_longitude_sent",
+    "checkout_latitude_sent",
+    "checkout_longitude_sent",
+    "satisfaction_source",
     "area",
     "service_date",
     "status",
@@ -94,21 +100,17 @@ class VisitForm(ServiceModelForm):
         max_length=255,
         help_text=_("Kept in the visit's history with the change."),
     )
+    coordinates_typed_in = typed_coordinate_system_field()
 
     class Meta:
         model = Visit
         fields = "__all__"
 
     def _service_values(self, names) -> dict:
-        values = {}
-        for name in names:
-            value = self.cleaned_data.get(name)
-            if name in FILE_FIELDS:
-                if value is None:  # no new upload: leave the file as it is
-                    continue
-                if value is False:  # "clear" ticked
-                    value = ""
-            values[name] = value
+        values = {name: self.cleaned_data.get(name) for name in names}
+        # Only coordinates typed anew are read in the map chosen; those left as shown (WGS-84) stay.
+        if any(name in values for name in services.COORDINATE_FIELDS):
+            values["coordinate_system"] = self.cleaned_data.get("coordinates_typed_in") or CoordinateSystem.WGS84
         return values
 
     def call_service(self):
@@ -160,6 +162,8 @@ class VisitAdmin(NoDeleteMixin, ServiceAdminMixin, HistoryAdmin):
     actions = ["confirm_fees", "void_visits"]
 
     def get_fieldsets(self, request, obj=None):
+        # What goes with a change (the map typed from, the reason) is asked only where one can be made.
+        writable = obj is None or self.has_change_permission(request, obj)
         fieldsets = [
             (None, {"fields": ["recipient", "provider", "caregiver", "category", "items"]}),
             (
@@ -168,17 +172,17 @@ class VisitAdmin(NoDeleteMixin, ServiceAdminMixin, HistoryAdmin):
                     "fields": [
                         "started_at",
                         "ended_at",
-                        ("checkin_latitude", "checkin_longitude"),
-                        ("checkout_latitude", "checkout_longitude"),
+                        *(["coordinates_typed_in"] if writable else []),
+                        ("checkin_latitude", "checkin_longitude", "checkin_accuracy_m"),
+                        ("checkout_latitude", "checkout_longitude", "checkout_accuracy_m"),
                     ]
                 },
             ),
-            (None, {"fields": ["satisfaction", "photo_start", "photo_end", "note"]}),
+            (None, {"fields": ["satisfaction", "note"]}),
         ]
         if obj is not None:
             fieldsets.append((_("Verification"), {"fields": VERIFICATION_FIELDS}))
-            # The reason goes with a change; a page that cannot change the visit has none to ask for.
-            if self.has_change_permission(request, obj):
+            if writable:
                 fieldsets.append((_("Change"), {"fields": ["change_reason"]}))
             fieldsets.append((_("Record"), {"fields": RECORD_FIELDS}))
         return fieldsets

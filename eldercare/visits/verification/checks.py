@@ -8,6 +8,9 @@ The thresholds live in the batch (DOMAIN.md); this module is the only place that
    all call it.
 2. A visit *counts* when it is countable and the first countable visit of its recipient that day
    (`count_decision` for one visit; `countable_visits` for the set-based roll-ups).
+
+The check-in location and the evidence of presence (photos, the older person's answer) are
+ruled on in `presence`, which `findings_for` calls.
 """
 
 import datetime as dt
@@ -20,7 +23,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.core.geo import great_circle_distance_m
 from eldercare.recipients.models import CapabilityAssessment
 from eldercare.recipients.selectors import Purpose, assessment_in_force, eligibility_from
 
@@ -33,6 +35,7 @@ from ..models import (
     VisitException,
     VisitStatus,
 )
+from .presence import NO_EVIDENCE, Evidence, Finding, checkin_finding, evidence_findings, load_evidence
 
 # Overlap partners are looked for this far around the checked visits: visits longer than this
 # are already flagged as too long, so no overlap can hide beyond it.
@@ -41,14 +44,10 @@ OVERLAP_SEARCH_MARGIN = dt.timedelta(days=1)
 VERIFY_CHUNK = 2000
 
 
-@dataclass(frozen=True)
-class Finding:
-    type: str
-    detail: str = ""
-
-
-def findings_for(visit: Visit, *, assessments: list, overlapping: list[int], now: dt.datetime) -> list[Finding]:
-    """Every exception a completed visit raises, given its recipient's assessments and overlap partners."""
+def findings_for(
+    visit: Visit, *, assessments: list, overlapping: list[int], now: dt.datetime, evidence: Evidence
+) -> list[Finding]:
+    """Every exception a completed visit raises, given its recipient's assessments, overlap partners and evidence."""
     area = visit.area
     batch = area.batch
     found: list[Finding] = []
@@ -62,20 +61,9 @@ def findings_for(visit: Visit, *, assessments: list, overlapping: list[int], now
     if minutes > batch.max_visit_hours * 60:
         found.append(Finding(ExceptionType.TOO_LONG, _("%(minutes)d min") % {"minutes": int(minutes)}))
     recipient = visit.recipient
-    if (
-        visit.checkin_latitude is not None
-        and visit.checkin_longitude is not None
-        and recipient.home_latitude is not None
-        and recipient.home_longitude is not None
-    ):
-        distance = great_circle_distance_m(
-            float(visit.checkin_latitude),
-            float(visit.checkin_longitude),
-            float(recipient.home_latitude),
-            float(recipient.home_longitude),
-        )
-        if distance > batch.checkin_radius_m:
-            found.append(Finding(ExceptionType.FAR_CHECKIN, _("%(metres)d m from home") % {"metres": round(distance)}))
+    checkin = checkin_finding(visit, recipient, batch.checkin_radius_m)
+    if checkin is not None:
+        found.append(checkin)
     entered_at = visit.created_at or now
     if entered_at - visit.ended_at > dt.timedelta(days=batch.late_entry_days):
         days = (entered_at - visit.ended_at).days
@@ -92,6 +80,7 @@ def findings_for(visit: Visit, *, assessments: list, overlapping: list[int], now
                 _("overlaps visit %(ids)s") % {"ids": ", ".join(f"#{pk}" for pk in sorted(overlapping)[:5])},
             )
         )
+    found.extend(evidence_findings(batch, evidence))
     return [Finding(f.type, str(f.detail)[:255]) for f in found]
 
 
@@ -190,13 +179,18 @@ def derive_findings(visits: list[Visit], *, now: dt.datetime) -> tuple[dict[int,
     ).order_by("recipient_id", "assessed_on"):
         assessments[assessment.recipient_id].append(assessment)
     partners, outside = _overlaps([visit for visit in visits if visit.status == VisitStatus.COMPLETED])
+    evidence = load_evidence(visits)
     derived: dict[int, dict[str, str]] = {}
     for visit in visits:
         if visit.status == VisitStatus.VOIDED:
             derived[visit.pk] = {}
             continue
         findings = findings_for(
-            visit, assessments=assessments[visit.recipient_id], overlapping=partners.get(visit.pk, []), now=now
+            visit,
+            assessments=assessments[visit.recipient_id],
+            overlapping=partners.get(visit.pk, []),
+            now=now,
+            evidence=evidence.get(visit.pk, NO_EVIDENCE),
         )
         derived[visit.pk] = {finding.type: finding.detail for finding in findings}
     return derived, outside

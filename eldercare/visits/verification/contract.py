@@ -11,6 +11,14 @@ from this table: a row added here is a row tested there.
 Visits themselves (`visits.visit`, `visits.visitexception`) are re-verified by the visit services in
 the same transaction, so the person entering a visit is told at once whether it counts; their rows
 here say so (`Reverify.VISIT`) and the services queue the recount of every recipient touched.
+
+The evidence of a visit (`visits.visitphoto`, `visits.visitconfirmation`) is written by other
+services (photo upload, the older person's confirmation page). Each calls, in its own transaction,
+either `invalidate(photo_or_confirmation, changed)` or, which is the same,
+`reverify_visit_after_evidence(visit)`: the one visit is re-checked at once (a photo can clear a
+missing-photo warning, a "did not take place" raises a dispute) and its recipient's recount queued.
+A batch's evidence settings (`photos_required`, `confirmation_required`) re-verify the batch through
+the queue's drain, like its other thresholds.
 """
 
 import datetime as dt
@@ -103,6 +111,11 @@ CONTRACT: dict[tuple[str, str], Invalidation] = {
     ),
     **_rows(
         "areas.batch",
+        ["photos_required", "confirmation_required"],
+        Invalidation(Reverify.BATCH, Recount.BATCH, "the batch's evidence rules (missing photo, unconfirmed)"),
+    ),
+    **_rows(
+        "areas.batch",
         ["visits_per_person_time"],
         Invalidation(Reverify.NOTHING, Recount.BATCH, "the person-time threshold"),
     ),
@@ -137,8 +150,23 @@ CONTRACT: dict[tuple[str, str], Invalidation] = {
     ),
     **_rows(
         "visits.visit",
-        ["satisfaction"],
+        ["checkin_accuracy_m"],
+        Invalidation(Reverify.VISIT, Recount.RECIPIENT, "far or imprecise check-in"),
+    ),
+    **_rows(
+        "visits.visit",
+        ["satisfaction", "satisfaction_source"],
         Invalidation(Reverify.NOTHING, Recount.RECIPIENT, "rated and satisfied visits"),
+    ),
+    **_rows(
+        "visits.visitphoto",
+        ["visit", "kind"],
+        Invalidation(Reverify.VISIT, Recount.RECIPIENT, "photos at the start and end (missing photo)"),
+    ),
+    **_rows(
+        "visits.visitconfirmation",
+        ["visit", "took_place"],
+        Invalidation(Reverify.VISIT, Recount.RECIPIENT, "the older person's confirmation (unconfirmed, disputed)"),
     ),
     **_rows(
         "visits.visitexception",
@@ -149,6 +177,9 @@ CONTRACT: dict[tuple[str, str], Invalidation] = {
 
 # The earliest day there is: "every visit" as a `verify_from`.
 EVERY_VISIT = dt.date(1, 1, 1)
+# Records about one visit, written by services other than the visit services: `invalidate` re-checks
+# their visit itself (`Reverify.VISIT`).
+EVIDENCE_LABELS = frozenset({"visits.visitphoto", "visits.visitconfirmation"})
 
 
 def invalidation_for(label: str, changed: Iterable[str]) -> Invalidation | None:
@@ -183,7 +214,8 @@ def invalidate(obj: Model, changed: Iterable[str], *, before: dict | None = None
 
     `before` holds the old values of the changed fields (a recipient's old area, an assessment's old
     day). Returns whether anything was queued. Re-verification of a visit itself (`Reverify.VISIT`)
-    is the visit services' own, done before they call this.
+    is the visit services' own, done before they call this; for a visit's evidence (a photo, a
+    confirmation) it is done here, at once.
     """
     changed = list(changed)
     label = obj._meta.label_lower
@@ -193,7 +225,11 @@ def invalidate(obj: Model, changed: Iterable[str], *, before: dict | None = None
     before = before or {}
     reason = (reason or f"{label}.{','.join(sorted(changed))}")[:96]
     recipients, areas, since = _targets(obj, label, invalidation, before)
-    if invalidation.reverify in (Reverify.RECIPIENT, Reverify.RECIPIENT_FROM_DAY):
+    if label in EVIDENCE_LABELS:
+        visit_ids = {obj.visit_id, before.get("visit")} - {None}
+        recipients |= verify_visits(sorted(visit_ids))
+        since = None
+    elif invalidation.reverify in (Reverify.RECIPIENT, Reverify.RECIPIENT_FROM_DAY):
         # A few hundred visits at most: checked now, in this transaction, so the person who made the
         # change sees its effect at once; their recount (and any overlap partner's) is queued.
         visits = Visit.objects.filter(recipient_id__in=recipients, service_date__gte=since)
@@ -222,8 +258,21 @@ def _targets(obj: Model, label: str, invalidation: Invalidation, before: dict):
         return {obj.recipient_id, before.get("recipient")} - {None}, set(), min(days) if days else since
     if label == "visits.visitexception":
         return {obj.visit.recipient_id}, set(), since
+    if label in EVIDENCE_LABELS:
+        return set(), set(), since  # the visit's recipient comes back from its re-check
     # visits.visit, beds.familycarebed: the record's recipient, before and after.
     return {obj.recipient_id, before.get("recipient")} - {None}, set(), since
+
+
+def reverify_visit_after_evidence(visit: Visit | int, *, reason: str = "visits evidence") -> set[int]:
+    """Re-check one visit after a photo or a confirmation of it was stored; queue its recipient's recount.
+
+    Call it in the transaction that stored the evidence (as `invalidate` does for such a record).
+    Returns the recipients whose recount was queued.
+    """
+    recipients = verify_visits([visit if isinstance(visit, int) else visit.pk])
+    enqueue_recount(recipient_ids=recipients, reason=reason)
+    return recipients
 
 
 def enqueue_recount(
