@@ -17,4 +17,4 @@ class EldercareAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the scoped site as `admin.site` (listed in INSTALLED_APPS instead of it)."""
 
     default = False  # AccountsConfig stays this module's default config
-    default_site = "eldercare.core.admin.EldercareAdminSite"
+    default_site = "eldercare.accounts.site.EldercareAdminSite"

@@ -1,7 +1,7 @@
 """The input policy in the admin: every add and change form, inline, list and autocomplete.
 
 `EldercareAdminSite` puts `InputPolicyAdminMixin` in front of every ModelAdmin and
-`InputPolicyInlineMixin` in front of every inline (through the scoped mixins in `core.admin`), so
+`InputPolicyInlineMixin` in front of every inline (through the scoped mixins in `accounts.site`), so
 an admin written tomorrow follows the policy without remembering to:
 
 - each form checks the raw input of every field for control characters before the field parses

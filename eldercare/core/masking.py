@@ -1,10 +1,12 @@
 """Personal numbers shown masked (110108********1234, 138****5678) unless the role needs them whole.
 
-Who sees a full number: system administrators, and the staff of the provider that serves the person
-when they edit the record (they phone the person and check the ID card at the door). Everyone else
-sees the masked form; revealing a full number is an explicit, logged action (`audit_record(action=
-"reveal")`). The admin, the API and the exports all mask through this module, so a column is masked
-the same way everywhere and an export can say which of its columns are masked (`masked_fields`).
+Who sees a full number (`accounts.masking.may_see_full_numbers`, since it depends on the role):
+system administrators, and the staff of the provider that serves the person when they edit the
+record (they phone the person and check the ID card at the door). Everyone else sees the masked
+form; revealing a full number is an explicit, logged action (`audit_record(action="reveal")`).
+The admin, the API and the exports all mask through this module, so a column is masked the same
+way everywhere and an export can say which of its columns are masked (`masked_fields`). It knows
+no role: the personal fields are named by model label, not imported.
 """
 
 from collections.abc import Callable
@@ -64,31 +66,9 @@ def is_personal_field(model: type[Model] | Model, field: str) -> bool:
     return field in masked_fields(model)
 
 
-def may_see_full_numbers(user, obj: Model) -> bool:
-    """Whether `user` sees `obj`'s personal numbers whole: administrators, and the person's own
-    provider's staff (those who may edit the record). Everybody else sees them masked."""
-    from eldercare.accounts.models import PROVIDER_ROLES, Role
-    from eldercare.accounts.scoping import can_write, scope_of
-
-    scope = scope_of(user)
-    if scope.role == Role.ADMIN:
-        return True
-    if scope.role not in PROVIDER_ROLES or obj is None or obj.pk is None:
-        return False
-    return can_write(user, obj)
-
-
 def mask_value(model: type[Model] | Model, field: str, value):
     """`value` masked as `field` of `model` is masked (unchanged for a field that is not personal)."""
     masker = masked_fields(model).get(field)
     if masker is None or value is None:
         return value
     return masker(str(value))
-
-
-def display_value(user, obj: Model, field: str) -> str:
-    """The value of `obj.field` as `user` may see it: whole or masked."""
-    value = getattr(obj, field)
-    if not is_personal_field(obj, field) or may_see_full_numbers(user, obj):
-        return value
-    return mask_value(obj, field, value)

@@ -1,7 +1,8 @@
+from eldercare.accounts.masking import may_see_full_numbers
 from eldercare.api.base import ScopedPrimaryKeyRelatedField
 from eldercare.api.serializers import StrictModelSerializer
 from eldercare.areas.models import PilotArea
-from eldercare.core.masking import mask_phone, may_see_full_numbers
+from eldercare.core.masking import mask_phone
 
 from .models import Caregiver, Provider
 

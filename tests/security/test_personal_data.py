@@ -4,8 +4,9 @@ whole; revealing one is an explicit, logged act."""
 import pytest
 from django.urls import reverse
 
+from eldercare.accounts.masking import may_see_full_numbers
 from eldercare.accounts.models import Role
-from eldercare.core.masking import mask_phone, mask_resident_id, may_see_full_numbers
+from eldercare.core.masking import mask_phone, mask_resident_id
 from eldercare.core.models import AuditEvent
 
 from .conftest import PASSWORD  # noqa: F401
