@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.core.admin import PilotAreaListFilter
+from eldercare.accounts.site import PilotAreaListFilter
 from eldercare.core.queue import enqueue_after_commit
 
 from .models import AreaDailySnapshot, AreaProgress, BatchProgress, RecipientProgress, RollupRun
