@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from eldercare.confirmations.admin import RecipientCardsAdminMixin
 from eldercare.core.admin import (
     HistoryAdmin,
     NoDeleteInlineMixin,
@@ -70,7 +71,7 @@ class CapabilityAssessmentInline(NoDeleteInlineMixin, admin.TabularInline):
 
 
 @admin.register(Recipient)
-class RecipientAdmin(ServiceAdminMixin, NoDeleteMixin, HistoryAdmin):
+class RecipientAdmin(RecipientCardsAdminMixin, ServiceAdminMixin, NoDeleteMixin, HistoryAdmin):
     form = RecipientForm
     list_display = [
         "name",
