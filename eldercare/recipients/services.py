@@ -6,11 +6,13 @@ history, and queues what the change invalidates (`visits.verification.contract`)
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from eldercare.areas.townships import township_lies_in_area
 from eldercare.core.errors import DomainError, refuse_unknown_fields
+from eldercare.core.geo import CoordinateSystem, coordinate_system_error, from_wgs84, stored_degrees, to_wgs84
 from eldercare.visits.verification.contract import changed_fields, invalidate, snapshot
 
 from .models import CapabilityAssessment, Recipient
@@ -33,6 +35,7 @@ RECIPIENT_FIELDS = frozenset(
         "is_demo",
     }
 )
+HOME_FIELDS = ("home_latitude", "home_longitude")
 ASSESSMENT_FIELDS = frozenset({"recipient", "assessed_on", "level", "assessor_name", "assessor_provider", "note"})
 
 
@@ -56,10 +59,47 @@ def _refuse_township_outside_area(recipient: Recipient) -> None:
         )
 
 
+def _home_in_wgs84(fields: dict, system, *, now: Recipient | None = None) -> None:
+    """Read the home coordinates in `fields` in `system` (None: WGS-84) and put their WGS-84 values back.
+
+    Only the WGS-84 position is kept for a home, unlike a visit's check-in: a home is typed once, by
+    staff reading it off a map, and the history row keeps what was typed when. Half a position given
+    keeps the other half from where the home is now (`now`).
+    """
+    system = CoordinateSystem.WGS84 if system is None else system
+    problem = coordinate_system_error(system)
+    if problem is not None:
+        raise ValidationError({"coordinate_system": problem})
+    given = [name for name in HOME_FIELDS if name in fields]
+    if system == CoordinateSystem.WGS84 or not given:
+        return
+    if len(given) == 1 and now is not None and None not in (now.home_latitude, now.home_longitude):
+        there = [stored_degrees(degrees) for degrees in from_wgs84(now.home_latitude, now.home_longitude, system)]
+        missing = HOME_FIELDS.index(given[0]) ^ 1
+        fields[HOME_FIELDS[missing]] = there[missing]
+    values, errors = [], {}
+    for name in HOME_FIELDS:
+        try:
+            values.append(Recipient._meta.get_field(name).clean(fields.get(name), None))
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    if None not in values:  # half a position stays as given, for full_clean to refuse
+        converted = (stored_degrees(degrees) for degrees in to_wgs84(*values, system))
+        fields.update(zip(HOME_FIELDS, converted, strict=True))
+
+
 @transaction.atomic
-def recipient_create(*, acting_user=None, reason: str = "", **fields) -> Recipient:
-    """Register a recipient (服务对象); their area's totals are recounted."""
+def recipient_create(
+    *, acting_user=None, reason: str = "", coordinate_system: str | None = None, **fields
+) -> Recipient:
+    """Register a recipient (服务对象); their area's totals are recounted.
+
+    The home coordinates are read in `coordinate_system` (WGS-84 when not named) and kept in WGS-84.
+    """
     refuse_unknown_fields(fields, RECIPIENT_FIELDS, _("a recipient"))
+    _home_in_wgs84(fields, coordinate_system)
     recipient = Recipient(**fields)
     _refuse_township_outside_area(recipient)
     _save(recipient, acting_user=acting_user, reason=reason or str(_("Recipient registered")))
@@ -69,10 +109,16 @@ def recipient_create(*, acting_user=None, reason: str = "", **fields) -> Recipie
 
 
 @transaction.atomic
-def recipient_update(*, recipient: Recipient, acting_user=None, reason: str = "", **changes) -> Recipient:
-    """Change a recipient; a change to an input of a rule re-verifies their visits and recounts them."""
+def recipient_update(
+    *, recipient: Recipient, acting_user=None, reason: str = "", coordinate_system: str | None = None, **changes
+) -> Recipient:
+    """Change a recipient; a change to an input of a rule re-verifies their visits and recounts them.
+
+    Home coordinates given are read in `coordinate_system` (WGS-84 when not named), as in `recipient_create`.
+    """
     refuse_unknown_fields(changes, RECIPIENT_FIELDS, _("a recipient"))
     locked = Recipient.objects.select_for_update().get(pk=recipient.pk)
+    _home_in_wgs84(changes, coordinate_system, now=locked)
     # The birth date follows from the ID number (full_clean derives it): compare it too.
     before = snapshot(locked, {*changes, "birth_date"})
     for name, value in changes.items():
