@@ -146,7 +146,7 @@ ONE_PASS_AGGREGATE = """
 
 
 def _one_pass_statement(chosen: str, upsert: str, on_conflict: str, *, visit_scope: str, today_sql: str) -> str:
-    """PostgreSQL: one grouped pass over the covering index (`visit_completed_recount`).
+    """PostgreSQL: one grouped pass over the covering index (`visit_recipient_day`, an index-only scan).
 
     Each recipient's counted days come out as one sorted array: its length is the count, its
     first and last elements the first and last counted days, element N the day the person-time

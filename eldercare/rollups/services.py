@@ -7,7 +7,8 @@ area are serialised by a transaction-scoped advisory lock.
 
 The rules the figures apply live beside their query forms (docs/RULES.md): the person-time
 threshold, its bands and the pace model ("at risk") in rollups.rules, a bed counting toward the
-target in beds.rules. `pace_at_risk` is re-exported here for existing imports.
+target in beds.rules. `pace_at_risk` is re-exported here for existing imports. How the queue,
+the recount statement and the checks fit together: docs/rollups.md.
 """
 
 import datetime as dt
