@@ -12,6 +12,8 @@ from eldercare.core.admin import (
     run_service,
 )
 from eldercare.core.admin_services import save_inline_through_services
+from eldercare.core.geo import CoordinateSystem
+from eldercare.visits.forms import typed_coordinate_system_field
 
 from .models import CapabilityAssessment, Recipient
 from .services import (
@@ -35,16 +37,29 @@ def _correct_assessment(assessment, *, acting_user, **changes):
 class RecipientForm(ServiceModelForm):
     """Saved by `recipient_create` / `recipient_update`, which queue what the change invalidates."""
 
+    coordinates_typed_in = typed_coordinate_system_field()
+
     class Meta:
         model = Recipient
         fields = "__all__"
 
+    def _home_system(self) -> dict:
+        # The map the home coordinates were typed from; the service keeps them in WGS-84.
+        return {"coordinate_system": self.cleaned_data.get("coordinates_typed_in") or CoordinateSystem.WGS84}
+
     def call_service(self):
         if self.instance.pk is None:
             fields = {name: self.cleaned_data[name] for name in RECIPIENT_FIELDS if name in self.cleaned_data}
-            return run_service(self, recipient_create, acting_user=self.acting_user, **fields)
+            return run_service(self, recipient_create, acting_user=self.acting_user, **fields, **self._home_system())
         changes = {name: self.cleaned_data[name] for name in self.changed_data if name in RECIPIENT_FIELDS}
-        return run_service(self, recipient_update, recipient=self.instance, acting_user=self.acting_user, **changes)
+        return run_service(
+            self,
+            recipient_update,
+            recipient=self.instance,
+            acting_user=self.acting_user,
+            **changes,
+            **self._home_system(),
+        )
 
 
 class AssessmentForm(ServiceModelForm):
@@ -94,13 +109,18 @@ class RecipientAdmin(RecipientCardsAdminMixin, ServiceAdminMixin, NoDeleteMixin,
     fieldsets = [
         (None, {"fields": ["resident_id", "name", "sex", "birth_date", "is_demo"]}),
         (_("Programme"), {"fields": ["area", "township", "economic_category", "provider"]}),
-        (_("Residence"), {"fields": ["address", "home_latitude", "home_longitude"]}),
+        (_("Residence"), {"fields": ["address", "coordinates_typed_in", "home_latitude", "home_longitude"]}),
         (_("Contact"), {"fields": ["phone", "guardian_name", "guardian_phone"]}),
     ]
 
     @admin.display(description=_("resident ID number"), ordering="resident_id")
     def masked_id(self, recipient: Recipient) -> str:
         return recipient.masked_resident_id
+
+    @admin.display(description=_("coordinates typed in"))
+    def coordinates_typed_in(self, recipient: Recipient) -> str:
+        # A page that cannot change the home shows it as stored: in WGS-84.
+        return CoordinateSystem.WGS84.label
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not CapabilityAssessment:

@@ -8,6 +8,7 @@ from eldercare.areas.models import PilotArea, Township
 from eldercare.core.masking import mask_resident_id
 from eldercare.providers.models import Provider
 from eldercare.rollups.models import RecipientProgress
+from eldercare.visits.serializers import CoordinateSystemField
 
 from .models import CapabilityAssessment, Recipient
 from .selectors import Purpose, assessment_in_force, eligibility_from
@@ -111,6 +112,8 @@ class RecipientWriteSerializer(StrictModelSerializer):
     area = ScopedPrimaryKeyRelatedField(queryset=PilotArea.objects.all())
     provider = ScopedPrimaryKeyRelatedField(queryset=Provider.objects.all(), allow_null=True, required=False)
     township = ScopedPrimaryKeyRelatedField(queryset=Township.objects.all(), allow_null=True, required=False)
+    # The home coordinates sent are read in this system and kept in WGS-84 only (recipients.services).
+    coordinate_system = CoordinateSystemField(write_only=True)
 
     class Meta:
         model = Recipient
@@ -124,6 +127,7 @@ class RecipientWriteSerializer(StrictModelSerializer):
             "address",
             "home_latitude",
             "home_longitude",
+            "coordinate_system",
             "phone",
             "guardian_name",
             "guardian_phone",
