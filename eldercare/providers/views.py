@@ -12,7 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from eldercare.accounts.scoping import scope_of
+from eldercare.accounts.scoping import can_write, scope_of
+from eldercare.recipients.models import Recipient
 
 from . import selectors
 
@@ -42,4 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
         providers = selectors.providers_for(request.user).prefetch_related("areas__region", "areas__batch")
         return render(request, "providers/choose.html", {"providers": providers, "scope": scope})
     data = selectors.provider_home(request.user, provider, today=timezone.localdate())
-    return render(request, "providers/home.html", {"home": data, "scope": scope, "own": own == provider})
+    # Confirmation cards are printed by those who may write the provider's people (its staff and caregivers).
+    cards = can_write(request.user, model=Recipient)
+    context = {"home": data, "scope": scope, "own": own == provider, "can_print_cards": cards}
+    return render(request, "providers/home.html", context)

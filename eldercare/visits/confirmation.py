@@ -25,14 +25,13 @@ from eldercare.core.models import AuditEvent
 
 from .models import Satisfaction, SatisfactionSource, Visit, VisitConfirmation, VisitStatus
 from .services import visit_is_locked
-from .verification import verify_visits
-from .verification.contract import changed_fields, enqueue_recount, invalidate, snapshot
+from .verification.contract import changed_fields, invalidate, snapshot
 
 # Visits of today and the six days before can be answered: long enough for a family that visits
 # at the weekend, short enough that the person still remembers the visit.
 CONFIRMATION_WINDOW_DAYS = 7
-# What a confirmation changes on the visit, as the invalidation contract names it.
-CONFIRMATION_FIELDS = ("took_place", "rating")
+# A new confirmation sets every field the invalidation contract may name.
+CONFIRMATION_FIELDS = ("visit", "took_place", "rating")
 
 
 def confirmation_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -64,8 +63,8 @@ def visit_confirm(
     2. The card must be active and the person's, and the visit in the window: a link only answers
        for its own person's recent visits.
     3. The rating becomes the visit's satisfaction unless the visit is locked (see the module doc).
-    4. The visit is checked again at once (a "did not take place" raises an exception for review),
-       and the contract queues the recount of the satisfaction figure.
+    4. Through the contract, the visit is checked again at once (a "did not take place" raises an
+       exception for review) and its recipient's recount (the satisfaction figure) is queued.
     """
     locked = Visit.objects.select_for_update().select_related("area__batch").get(pk=visit.pk)
     if card.revoked_at is not None or card.recipient_id != locked.recipient_id:
@@ -115,9 +114,7 @@ def visit_confirm(
             "kept_because_locked": kept_locked,
         },
     )
-    # The visit's own checks read the answer (unconfirmed, disputed): re-run them now, as the visit
-    # services do, then let the contract queue what the answer invalidates beyond the visit.
-    touched = verify_visits([locked.pk])
+    # The visit's own checks read the answer (unconfirmed, disputed): the contract re-checks the visit
+    # now, in this transaction, and queues its recipient's recount.
     invalidate(confirmation, CONFIRMATION_FIELDS, reason="visits.visitconfirmation created")
-    enqueue_recount(recipient_ids=touched, reason="visits.visitconfirmation created")
     return confirmation

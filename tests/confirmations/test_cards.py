@@ -250,3 +250,17 @@ def test_cards_and_answers_are_read_only_in_the_admin(world, admin_client):
     page = admin_client.get(reverse("admin:recipients_confirmationcard_change", args=[world.card.pk]))
     assert page.status_code == 200
     assert world.card.key not in page.content.decode()
+
+
+def test_the_providers_home_links_each_person_to_their_card_page(world):
+    content = world.client_for(world.staff).get(reverse("providers:home")).content.decode()
+    assert card_page(world) in content
+    assert reverse("confirmations:card_page", args=[world.other_person.pk]) in content
+
+
+def test_an_official_opening_the_providers_home_gets_no_card_link(world):
+    official = make_user("district", Role.DISTRICT_OFFICIAL, area=world.person.area)
+    world.provider.areas.add(world.person.area)
+    response = world.client_for(official).get(reverse("providers:home"), {"provider": world.provider.pk})
+    assert response.status_code == 200
+    assert "/confirm/cards/" not in response.content.decode()
