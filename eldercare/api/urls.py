@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from eldercare.applications.apis import ApplicationViewSet
 from eldercare.areas.apis import PilotAreaViewSet
 from eldercare.beds.apis import FamilyCareBedViewSet
 from eldercare.providers.apis import CaregiverViewSet, ProviderViewSet
@@ -26,6 +27,7 @@ router.register("beds", FamilyCareBedViewSet, basename="bed")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("exceptions", VisitExceptionViewSet, basename="exception")
 router.register("progress/areas", AreaProgressViewSet, basename="area-progress")
+router.register("applications", ApplicationViewSet, basename="application")
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),

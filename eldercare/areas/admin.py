@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.core.admin import (
+from eldercare.accounts.site import (
     HistoryAdmin,
     NoDeleteInlineMixin,
     NoDeleteMixin,

@@ -61,6 +61,8 @@ def landing(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if scope.provider_id:
         return redirect("providers:home")
+    if scope.township_id:
+        return redirect("applications:page")  # street officials work on their township's applications
     if scope.everything:
         return redirect("dashboards:national")
     if scope.province_prefix:

@@ -369,6 +369,8 @@ SPECTACULAR_SETTINGS = {
         "VisitStatusEnum": "eldercare.visits.models.VisitStatus",
         "ExceptionStatusEnum": "eldercare.visits.models.ExceptionStatus",
         "BulkItemStatusEnum": "eldercare.visits.bulk.ITEM_STATUSES",
+        "ApplicationKindEnum": "eldercare.applications.models.ApplicationKind",
+        "ApplicationStateEnum": "eldercare.applications.models.ApplicationState",
     },
 }
 
