@@ -98,8 +98,12 @@ def place_sent_location(visit: Visit, *, system, sent: Mapping) -> dict[str, lis
             continue
         values = []
         for name in names:
+            value = sent.get(name)
+            # A JSON number is read as written (its shortest repr), not as its binary expansion, which
+            # the field would round to nine digits and then refuse for its seventh decimal.
+            value = repr(value) if isinstance(value, float) else value
             try:
-                values.append(_COORDINATE_MODEL_FIELDS[name].clean(sent.get(name), visit))
+                values.append(_COORDINATE_MODEL_FIELDS[name].clean(value, visit))
             except ValidationError as error:
                 problems[name] = error.messages
         if len(values) < 2:

@@ -7,7 +7,7 @@ back there (`?back=provider-home`).
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -26,7 +26,7 @@ from eldercare.core.admin import (
     run_service,
 )
 from eldercare.core.errors import DomainError
-from eldercare.core.geo import CoordinateSystem
+from eldercare.core.geo import CoordinateSystem, parse_accuracy_m
 
 from .. import services
 from ..forms import VoidVisitsForm, typed_coordinate_system_field
@@ -106,6 +106,20 @@ class VisitForm(ServiceModelForm):
     class Meta:
         model = Visit
         fields = "__all__"
+
+    def _accuracy(self, name: str):
+        # Refused on its own field, in the service's words, before the model's constraint would
+        # refuse it for the whole form.
+        try:
+            return parse_accuracy_m(self.cleaned_data.get(name))
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages, code=error.code) from None
+
+    def clean_checkin_accuracy_m(self):
+        return self._accuracy("checkin_accuracy_m")
+
+    def clean_checkout_accuracy_m(self):
+        return self._accuracy("checkout_accuracy_m")
 
     def _service_values(self, names) -> dict:
         values = {name: self.cleaned_data.get(name) for name in names}
