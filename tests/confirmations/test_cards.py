@@ -264,3 +264,18 @@ def test_an_official_opening_the_providers_home_gets_no_card_link(world):
     response = world.client_for(official).get(reverse("providers:home"), {"provider": world.provider.pk})
     assert response.status_code == 200
     assert "/confirm/cards/" not in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["王秀英", "abc", str(10**30), "12"])
+def test_the_card_list_searches_by_name_or_number_without_error(world, admin_client, query):
+    response = admin_client.get(reverse("admin:recipients_confirmationcard_changelist"), {"q": query})
+    assert response.status_code == 200
+
+
+def test_the_card_list_filters_one_persons_cards(world, admin_client):
+    card_issue(recipient=world.other_person)
+    response = admin_client.get(
+        reverse("admin:recipients_confirmationcard_changelist"), {"recipient__id__exact": world.person.pk}
+    )
+    assert response.status_code == 200
+    assert list(response.context["cl"].queryset) == [world.card]
