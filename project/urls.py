@@ -24,6 +24,7 @@ urlpatterns = [
     path("dashboards/", include("eldercare.dashboards.urls")),
     path("exports/", include("eldercare.exports.urls")),
     path("provider/", include("eldercare.providers.urls")),
+    path("m/", include("eldercare.mobile.urls")),
     path("applications/", include("eldercare.applications.urls")),
     path("confirm/", include("eldercare.confirmations.urls")),
     path("", RedirectView.as_view(pattern_name="dashboards:landing", permanent=False)),

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "eldercare.exports",
     "eldercare.confirmations",
     "eldercare.demo",
+    "eldercare.mobile",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,7 @@
 from django.core.management import BaseCommand, call_command
 
+from eldercare.demo.users import DEMO_CAREGIVER_USERNAME, demo_caregiver_ensure
+
 
 class Command(BaseCommand):
     help = (
@@ -14,3 +16,6 @@ class Command(BaseCommand):
         call_command("load_reference_data", **common)
         call_command("seed_demo", if_empty=True, **common)
         call_command("ensure_demo_admin", **common)
+        # The caregiver who signs in on the phone page (/m/).
+        if demo_caregiver_ensure() is not None and options["verbosity"]:
+            self.stdout.write(self.style.SUCCESS(f"Created the demo caregiver: {DEMO_CAREGIVER_USERNAME}"))

@@ -1,0 +1,278 @@
+// The caregiver's phone page (/m/): state and actions. Every step of a visit is written to IndexedDB
+// before anything else happens, so a reload, a closed page or a lost network loses nothing.
+import { AuthError, OfflineError, currentAuth, messageOf, request } from "./api.js";
+import { replaceContent } from "./dom.js";
+import { locate } from "./geo.js";
+import { config, t } from "./i18n.js";
+import { downscale } from "./photo.js";
+import { allVisits, deleteVisit, kvGet, kvSet, putVisit, updateVisit } from "./store.js";
+import { isWaiting, syncNow } from "./sync.js";
+import { finishView, homeView, visitView } from "./views.js";
+
+// While something waits and the network is there, try again this often (besides `online` and the button).
+const RETRY_EVERY_MS = 60000;
+
+const state = {
+  auth: null,
+  today: null,
+  todayCached: false,
+  visits: [],
+  mine: [],
+  caregiver: null,
+  openUuid: null,
+  online: navigator.onLine,
+  syncing: false,
+  problem: "",
+  formProblem: "",
+  authExpired: false,
+  blocked: "",
+  loginUrl: config.urls.login,
+};
+
+const view = document.getElementById("view");
+
+function render() {
+  const network = document.getElementById("network");
+  network.textContent = state.online ? t("online") : t("offline");
+  network.className = `pill ${state.online ? "online" : "offline"}`;
+  const who = document.getElementById("who");
+  const data = state.today;
+  who.textContent = data ? [data.provider.name, state.caregiver?.name ?? data.user.username].join(" · ") : state.auth?.username ?? "";
+  const open = state.mine.find((v) => v.client_uuid === state.openUuid && v.state === "in_progress");
+  if (!open) replaceContent(view, homeView(state, actions));
+  else if (open.ended_at) replaceContent(view, finishView(state, open, actions));
+  else replaceContent(view, visitView(state, open, actions));
+  document.body.dataset.ready = "true";
+}
+
+async function reloadVisits() {
+  state.visits = await allVisits();
+  state.mine = state.visits.filter((v) => v.owner === state.auth?.username);
+}
+
+function chooseCaregiverFrom(data, remembered) {
+  if (data.caregiver) return data.caregiver;
+  return data.caregivers.find((c) => c.id === remembered) ?? null;
+}
+
+async function loadToday() {
+  try {
+    const answer = await request(config.urls.today, { token: state.auth.token });
+    if (answer.status === 200) {
+      state.today = answer.data;
+      state.todayCached = answer.fromCache;
+      state.blocked = "";
+      state.caregiver = chooseCaregiverFrom(answer.data, await kvGet("caregiver"));
+      await takeServerDecisions(answer.data.visits);
+    } else if (answer.status === 403) {
+      state.blocked = messageOf(answer.data);
+    }
+  } catch (error) {
+    if (error instanceof AuthError) state.authExpired = true;
+    else if (!(error instanceof OfflineError)) throw error;
+  }
+}
+
+/** Today's answer says whether each of today's visits counts now: the phone's copy follows it. */
+async function takeServerDecisions(serverVisits) {
+  const byUuid = new Map(serverVisits.map((v) => [v.client_uuid, v]));
+  for (const visit of state.mine) {
+    const server = byUuid.get(visit.client_uuid);
+    if (!server || visit.state !== "sent") continue;
+    await updateVisit(visit.client_uuid, (v) => ({ ...v, decision: { counts: server.counts, reasons: server.count_reasons, at: new Date().toISOString() } }));
+  }
+  await reloadVisits();
+}
+
+async function sync() {
+  if (!state.auth || state.authExpired) return;
+  state.syncing = true;
+  render();
+  const before = state.mine.filter(isWaiting).length;
+  try {
+    const report = await syncNow(state.auth);
+    state.problem = report.problem;
+    if (report.authExpired) state.authExpired = true;
+    if (report.offline) state.online = navigator.onLine;
+  } finally {
+    state.syncing = false;
+    await reloadVisits();
+  }
+  if (before && state.online) await loadToday();
+  render();
+}
+
+async function changeVisit(visit, change) {
+  await updateVisit(visit.client_uuid, change);
+  await reloadVisits();
+  render();
+}
+
+async function fix(visit, prefix) {
+  const position = await locate();
+  await changeVisit(visit, (v) => ({ ...v, [prefix]: position }));
+}
+
+const actions = {
+  async start(person) {
+    if (!state.caregiver || state.mine.some((v) => v.state === "in_progress")) return;
+    const visit = {
+      client_uuid: crypto.randomUUID(),
+      owner: state.auth.username,
+      state: "in_progress",
+      recipient: { id: person.id, name: person.name },
+      caregiver: { id: state.caregiver.id, name: state.caregiver.name },
+      category: null,
+      items: [],
+      started_at: new Date().toISOString(),
+      ended_at: null,
+      checkin: null,
+      checkout: null,
+      satisfaction: "",
+      photos: { start: null, end: null },
+      id: null,
+      decision: null,
+      message: "",
+    };
+    await putVisit(visit);
+    state.openUuid = visit.client_uuid;
+    state.formProblem = "";
+    await reloadVisits();
+    render();
+    window.scrollTo(0, 0);
+    await fix(visit, "checkin");
+  },
+  open(visit) {
+    state.openUuid = visit.client_uuid;
+    render();
+  },
+  home() {
+    state.openUuid = null;
+    state.formProblem = "";
+    render();
+  },
+  relocate(visit, prefix) {
+    changeVisit(visit, (v) => ({ ...v, [prefix]: null })).then(() => fix(visit, prefix));
+  },
+  async photo(visit, kind, file) {
+    if (!file) return;
+    try {
+      const { blob, width, height } = await downscale(file);
+      state.formProblem = "";
+      await changeVisit(visit, (v) => ({ ...v, photos: { ...v.photos, [kind]: { blob, width, height, state: "waiting" } } }));
+    } catch {
+      state.formProblem = t("photo_unreadable");
+      render();
+    }
+  },
+  removePhoto(visit, kind) {
+    changeVisit(visit, (v) => ({ ...v, photos: { ...v.photos, [kind]: null } }));
+  },
+  category(visit, category) {
+    state.formProblem = "";
+    changeVisit(visit, (v) => ({ ...v, category: category.code, category_name: category.name, items: [] }));
+  },
+  item(visit, code, checked) {
+    changeVisit(visit, (v) => ({ ...v, items: checked ? [...new Set([...v.items, code])].sort() : v.items.filter((c) => c !== code) }));
+  },
+  async end(visit) {
+    const current = state.mine.find((v) => v.client_uuid === visit.client_uuid);
+    if (!current.category) {
+      state.formProblem = t("choose_category_first");
+      render();
+      return;
+    }
+    state.formProblem = "";
+    await changeVisit(visit, (v) => ({ ...v, ended_at: new Date().toISOString(), checkout: null }));
+    window.scrollTo(0, 0);
+    await fix(visit, "checkout");
+  },
+  undoEnd(visit) {
+    changeVisit(visit, (v) => ({ ...v, ended_at: null, checkout: null, satisfaction: "", photos: { ...v.photos, end: null } }));
+  },
+  satisfaction(visit, value) {
+    changeVisit(visit, (v) => ({ ...v, satisfaction: value }));
+  },
+  async submit(visit) {
+    state.openUuid = null;
+    state.formProblem = "";
+    await changeVisit(visit, (v) => ({ ...v, state: "queued", queued_at: new Date().toISOString() }));
+    window.scrollTo(0, 0);
+    if (navigator.onLine) await sync();
+  },
+  async discard(visit) {
+    if (!window.confirm(t("discard_confirm"))) return;
+    await deleteVisit(visit.client_uuid);
+    state.openUuid = null;
+    await reloadVisits();
+    render();
+  },
+  async dismissVisit(visit) {
+    if (!window.confirm(t("dismiss_confirm"))) return;
+    await deleteVisit(visit.client_uuid);
+    await reloadVisits();
+    render();
+  },
+  dismissPhoto(visit, kind) {
+    changeVisit(visit, (v) => ({ ...v, photos: { ...v.photos, [kind]: null } }));
+  },
+  async chooseCaregiver(id) {
+    await kvSet("caregiver", id || undefined);
+    state.caregiver = state.today.caregivers.find((c) => c.id === id) ?? null;
+    render();
+  },
+  retry() {
+    sync();
+  },
+};
+
+async function signOut() {
+  const waiting = state.mine.filter(isWaiting).length;
+  if (waiting && !window.confirm(t("sign_out_confirm", { n: waiting }))) return;
+  try {
+    await request(config.urls.revoke, { method: "POST", json: {}, token: state.auth.token });
+  } catch {
+    // Offline or already expired: the token is forgotten here anyway and expires on the server.
+  }
+  await kvSet("auth", undefined);
+  // Today's list holds names: it does not stay on the phone after signing out.
+  if ("caches" in window) await caches.delete(config.dataCache);
+  window.location.replace(config.urls.login);
+}
+
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register(config.urls.serviceWorker, { scope: config.urls.app }).catch(() => {});
+  // The first visit's list was fetched before the worker took over: fetch it again so it is kept offline.
+  navigator.serviceWorker.addEventListener("controllerchange", () => state.auth && loadToday().then(render));
+}
+
+async function boot() {
+  registerServiceWorker();
+  navigator.storage?.persist?.().catch(() => {});
+  state.auth = await currentAuth();
+  if (!state.auth) {
+    window.location.replace(config.urls.login);
+    return;
+  }
+  document.getElementById("sign-out").addEventListener("click", signOut);
+  await reloadVisits();
+  state.openUuid = state.mine.find((v) => v.state === "in_progress")?.client_uuid ?? null;
+  render();
+  await loadToday();
+  render();
+  await sync();
+  window.addEventListener("online", () => {
+    state.online = true;
+    sync().then(loadToday).then(render);
+  });
+  window.addEventListener("offline", () => {
+    state.online = false;
+    render();
+  });
+  setInterval(() => {
+    if (navigator.onLine && state.mine.some(isWaiting)) sync();
+  }, RETRY_EVERY_MS);
+}
+
+boot();
