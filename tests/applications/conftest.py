@@ -108,8 +108,9 @@ def world(db):
 def approved(world, kind=ApplicationKind.HOME_VISITS, person=None):
     """An application taken through submission and both reviews, by the users whose step it is."""
     person = person or world.person_a
-    application = services.application_create(kind=kind, recipient=person, user=world.users["street_a"], submit=True)
-    services.application_transition(application, "street_review", world.users["street_a"], passed=True, **REVIEW)
+    street = world.users["street_a" if person.township == world.township_a else "street_b"]
+    application = services.application_create(kind=kind, recipient=person, user=street, submit=True)
+    services.application_transition(application, "street_review", street, passed=True, **REVIEW)
     organisations = (
         {"provider": world.provider}
         if kind == ApplicationKind.HOME_VISITS
