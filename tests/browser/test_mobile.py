@@ -16,6 +16,7 @@ from django.utils import timezone
 from PIL import Image
 
 from eldercare.accounts.models import RoleAssignment
+from eldercare.accounts.tokens import tokens_revoke_all
 from eldercare.demo.users import DEMO_CAREGIVER_USERNAME, demo_caregiver_ensure
 from eldercare.demo.world import demo_world_create
 from eldercare.recipients.models import Recipient
@@ -108,7 +109,9 @@ def people_to_visit(caregiver, day: dt.date, count: int) -> list[Recipient]:
 
 
 def at_the_door(context, person: Recipient) -> None:
-    context.set_geolocation({"latitude": float(person.home_latitude), "longitude": float(person.home_longitude), "accuracy": 12})
+    context.set_geolocation(
+        {"latitude": float(person.home_latitude), "longitude": float(person.home_longitude), "accuracy": 12}
+    )
 
 
 def record_visit(page, context, person, start: dt.datetime, *, photos=("start",), shots: str | None = None) -> None:
@@ -139,6 +142,23 @@ def record_visit(page, context, person, start: dt.datetime, *, photos=("start",)
     page.get_by_test_id("queue-status").wait_for()
 
 
+def sign_in(page, live_server) -> None:
+    page.goto(live_server.url + "/m/login/")
+    page.fill("#id_username", DEMO_CAREGIVER_USERNAME)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url("**/m/")
+    page.locator("[data-testid=recipient-row]").first.wait_for()
+
+
+def caregiver_user():
+    return RoleAssignment.objects.select_related("user").get(user__username=DEMO_CAREGIVER_USERNAME).user
+
+
+def the_caregiver():
+    return RoleAssignment.objects.select_related("caregiver__provider").get(user__username="caregiver").caregiver
+
+
 def state_of(page, person) -> str:
     return page.locator("[data-testid=visit-row]", has_text=person.name).get_by_test_id("visit-state").inner_text()
 
@@ -147,7 +167,7 @@ def test_a_caregiver_records_visits_at_the_door_online_and_offline_and_each_is_s
     demo, phone, live_server
 ):
     context, page = phone
-    caregiver = RoleAssignment.objects.select_related("caregiver__provider").get(user__username="caregiver").caregiver
+    caregiver = the_caregiver()
     # Three visits of 35 minutes, five minutes apart, ending well before now.
     first_start = timezone.localtime() - dt.timedelta(hours=3)
     first, second, third = people_to_visit(caregiver, first_start.date(), 3)
@@ -205,15 +225,15 @@ def test_a_caregiver_records_visits_at_the_door_online_and_offline_and_each_is_s
     # Online again: both are sent on their own, with their photos, and both count.
     context.set_offline(False)
     page.get_by_test_id("all-sent").wait_for()
-    shot(page, "debug")
-    print(page.locator("[data-testid=visit-row]").all_inner_texts())
     for person in (second, third):
         page.locator("[data-testid=visit-row]", has_text=person.name).get_by_test_id("visit-state").filter(
             has_text=COUNTS
         ).wait_for()
     shot(page, "08-back-online-sent")
 
-    visits = {person: list(Visit.objects.filter(recipient=person, caregiver=caregiver)) for person in (first, second, third)}
+    visits = {
+        person: list(Visit.objects.filter(recipient=person, caregiver=caregiver)) for person in (first, second, third)
+    }
     visits = {person: [v for v in rows if v.service_date == first_start.date()] for person, rows in visits.items()}
     assert all(len(rows) == 1 for rows in visits.values()), visits
     for person, (visit,) in visits.items():
@@ -242,10 +262,117 @@ def test_a_caregiver_records_visits_at_the_door_online_and_offline_and_each_is_s
             const { currentAuth, request } = await import(new URL("api.js", base));
             const auth = await currentAuth();
             const sent = (await allVisits()).filter((v) => v.state === "sent");
-            const answer = await request("/api/v1/visits/bulk/", { method: "POST", json: { visits: sent.map(bulkItem) }, token: auth.token });
+            const body = { visits: sent.map(bulkItem) };
+            const answer = await request("/api/v1/visits/bulk/", { method: "POST", json: body, token: auth.token });
             return answer.data.summary;
         }"""
     )
     assert summary == {"created": 0, "already_present": 3, "conflict": 0, "rejected": 0}
     assert Visit.objects.filter(caregiver=caregiver, service_date=first_start.date()).count() == 3
     assert VisitPhoto.objects.filter(visit__caregiver=caregiver, visit__service_date=first_start.date()).count() == 4
+
+
+# A visit as the page queues it, put on the phone directly (the same shape app.js writes).
+QUEUE_ON_THE_PHONE = """async (visits) => {
+    const base = new URL(document.querySelector("script[type=module]").src);
+    const { putVisit } = await import(new URL("store.js", base));
+    const { currentAuth } = await import(new URL("api.js", base));
+    const auth = await currentAuth();
+    for (const visit of visits) await putVisit({ ...visit, owner: auth.username });
+}"""
+
+
+def queued(client_uuid, person, caregiver, category, start: dt.datetime) -> dict:
+    return {
+        "client_uuid": str(client_uuid),
+        "state": "queued",
+        "recipient": {"id": person.pk, "name": person.name},
+        "caregiver": {"id": caregiver.pk, "name": caregiver.name},
+        "category": category.code,
+        "items": [],
+        "started_at": start.isoformat(),
+        "ended_at": (start + dt.timedelta(minutes=40)).isoformat(),
+        "checkin": None,
+        "checkout": None,
+        "satisfaction": "",
+        "photos": {"start": None, "end": None},
+        "id": None,
+        "decision": None,
+        "message": "",
+    }
+
+
+def test_a_conflict_and_a_refusal_are_said_in_words_and_kept_until_the_caregiver_has_read_them(
+    demo, phone, live_server
+):
+    context, page = phone
+    caregiver = the_caregiver()
+    stored = Visit.objects.filter(provider=caregiver.provider).select_related("recipient", "category").first()
+    before = (stored.started_at, stored.ended_at, stored.recipient_id, Visit.objects.count())
+    elsewhere = Recipient.objects.exclude(provider=caregiver.provider).first()
+    start = timezone.localtime() - dt.timedelta(hours=2)
+    sign_in(page, live_server)
+
+    # One visit reuses a stored visit's client UUID with other content; one names a person of another provider.
+    page.evaluate(
+        QUEUE_ON_THE_PHONE,
+        [
+            queued(stored.client_uuid, stored.recipient, caregiver, stored.category, start),
+            queued("0b8f6c3e-2d6a-4c1e-9c55-3f1d2b7a9e01", elsewhere, caregiver, stored.category, start),
+        ],
+    )
+    page.reload()
+    problems = page.get_by_test_id("problem-row")
+    problems.nth(1).wait_for()
+    texts = problems.all_inner_texts()
+    assert any("未保存（冲突）：服务器上已有同一编号但内容不同的记录" in text for text in texts), texts
+    assert any("未被接受：服务对象：您的权限范围内没有该服务对象。" in text for text in texts), texts
+    shot(page, "09-conflict-and-refusal")
+    page.reload()  # kept on the phone, not dropped
+    problems.nth(1).wait_for()
+    assert problems.count() == 2
+    stored.refresh_from_db()
+    assert (stored.started_at, stored.ended_at, stored.recipient_id, Visit.objects.count()) == before
+
+    # Read and removed by the caregiver, and only then.
+    page.once("dialog", lambda dialog: dialog.accept())
+    problems.first.get_by_role("button", name="我已知晓，移除").click()
+    page.wait_for_function("document.querySelectorAll('[data-testid=problem-row]').length === 1")
+
+
+def test_a_visit_recorded_offline_waits_through_an_expired_sign_in_and_is_sent_after_signing_in_again(
+    demo, phone, live_server
+):
+    context, page = phone
+    caregiver = the_caregiver()
+    start = timezone.localtime() - dt.timedelta(hours=2)
+    (person,) = people_to_visit(caregiver, start.date(), 1)
+    page.clock.install(time=start - dt.timedelta(minutes=5))
+    sign_in(page, live_server)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    context.set_offline(True)
+    page.get_by_test_id("network").filter(has_text="离线").wait_for()
+    record_visit(page, context, person, start)
+    assert page.get_by_test_id("waiting-count").inner_text() == "待上传 1 条"
+    # Meanwhile the phone's token is revoked (a lost phone reported, an expired token).
+    tokens_revoke_all(user=caregiver_user(), acting_user=None, reason="test")
+
+    context.set_offline(False)
+    page.get_by_test_id("auth-expired").wait_for()
+    assert page.get_by_test_id("waiting-count").inner_text() == "待上传 1 条"
+    assert not Visit.objects.filter(recipient=person, service_date=start.date()).exists()
+    shot(page, "10-sign-in-expired-visit-kept")
+    page.get_by_role("link", name="重新登录后继续上传").click()
+    page.wait_for_url("**/m/login/")
+    page.get_by_test_id("login-waiting").filter(has_text="本机有 1 条服务记录等待上传").wait_for()
+    page.fill("#id_username", DEMO_CAREGIVER_USERNAME)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url("**/m/")
+    page.locator("[data-testid=visit-row]", has_text=person.name).get_by_test_id("visit-state").filter(
+        has_text=COUNTS
+    ).wait_for()
+    (visit,) = Visit.objects.filter(recipient=person, service_date=start.date())
+    assert count_decision(visit).counts
+    assert VisitPhoto.objects.filter(visit=visit).count() == 1

@@ -48,6 +48,7 @@ function statusPanel(state, actions) {
     state.authExpired &&
       h("p", { class: "problem", testid: "auth-expired" }, t("auth_expired"), " ", h("a", { href: state.loginUrl }, t("sign_in_again"))),
     waiting > 0 &&
+      !state.authExpired &&
       h("button", { type: "button", testid: "retry", disabled: state.syncing || !state.online, onclick: actions.retry }, t("retry")),
   );
 }
@@ -87,7 +88,9 @@ function problemsPanel(state, actions) {
 
 function todayPanel(state) {
   const today = localDay();
-  const local = state.mine.filter((v) => v.state !== "in_progress" && (isWaiting(v) || localDay(new Date(v.started_at)) === today));
+  // In progress: shown above; refused or in conflict: shown under the problems with what to do.
+  const listed = (v) => v.state === "queued" || v.state === "sending" || v.state === "sent";
+  const local = state.mine.filter((v) => listed(v) && (isWaiting(v) || localDay(new Date(v.started_at)) === today));
   const known = new Set(local.map((v) => v.client_uuid));
   const server = (state.today?.visits ?? []).filter((v) => !known.has(v.client_uuid));
   const rows = [
@@ -142,6 +145,12 @@ function peoplePanel(state, actions) {
   const data = state.today;
   if (!data) return h("section", { class: "panel" }, h("p", { class: "note" }, state.online ? t("loading") : t("no_offline_data")));
   const busy = state.mine.some((v) => v.state === "in_progress");
+  // Served today: what the server knows, and what waits on the phone.
+  const today = localDay();
+  const waitingToday = new Map();
+  for (const v of state.mine.filter((v) => isWaiting(v) && !v.id && localDay(new Date(v.started_at)) === today)) {
+    waitingToday.set(v.recipient.id, (waitingToday.get(v.recipient.id) ?? 0) + 1);
+  }
   const canStart = Boolean(state.caregiver) && !busy;
   const search = h("input", {
     type: "search",
@@ -173,8 +182,13 @@ function peoplePanel(state, actions) {
             "div",
             { class: "line" },
             h("strong", {}, person.name),
-            person.reached && h("span", { class: "badge good" }, t("reached")),
-            person.at_risk && !person.reached && h("span", { class: "badge bad" }, t("at_risk")),
+            h(
+              "span",
+              { class: "badges" },
+              person.visits_today + (waitingToday.get(person.id) ?? 0) > 0 && h("span", { class: "badge", testid: "served-today" }, t("served_today")),
+              person.reached && h("span", { class: "badge good" }, t("reached")),
+              person.at_risk && !person.reached && h("span", { class: "badge bad" }, t("at_risk")),
+            ),
           ),
           h(
             "div",
@@ -217,20 +231,30 @@ export function homeView(state, actions) {
 
 function photoField(visit, kind, actions) {
   const photo = visit.photos?.[kind];
+  // The file input opens the camera (capture="environment"); its label is the button, in the page's words.
   return h(
     "div",
     { class: "field photo" },
-    h("label", { for: `photo-${kind}` }, t(`photo_${kind}`), " ", h("span", { class: "note" }, t("optional"))),
+    h("p", {}, t(`photo_${kind}`), " ", h("span", { class: "note" }, t("optional"))),
     photo?.blob && h("img", { src: blobUrl(photo.blob), alt: t(`photo_${kind}`), testid: `thumb-${kind}`, class: "thumb" }),
-    photo && h("button", { type: "button", class: "link", onclick: () => actions.removePhoto(visit, kind) }, t("remove_photo")),
-    h("input", {
-      id: `photo-${kind}`,
-      type: "file",
-      accept: "image/*",
-      capture: "environment",
-      testid: `photo-${kind}`,
-      onchange: (event) => actions.photo(visit, kind, event.target.files[0]),
-    }),
+    h(
+      "div",
+      { class: "line" },
+      h(
+        "label",
+        { class: "button camera", testid: `camera-${kind}` },
+        t(photo ? "retake_photo" : "take_photo"),
+        h("input", {
+          type: "file",
+          accept: "image/*",
+          capture: "environment",
+          class: "visually-hidden",
+          testid: `photo-${kind}`,
+          onchange: (event) => actions.photo(visit, kind, event.target.files[0]),
+        }),
+      ),
+      photo && h("button", { type: "button", class: "link", onclick: () => actions.removePhoto(visit, kind) }, t("remove_photo")),
+    ),
   );
 }
 
