@@ -33,6 +33,11 @@ _ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # their successful answers log at DEBUG.
 QUIET_PATH_PREFIXES = ("/health/", "/static/")
 
+# Paths that carry a secret (the older person's confirmation link, /confirm/<token>/): written with the
+# secret replaced, by the access line and by every other record that names the path (Django's
+# "Not Found: ..." warnings). Pairs of (pattern, replacement).
+REDACTED_PATHS = ((re.compile(r"/confirm/(?!cards/)[^/\s]+/"), "/confirm/<token>/"),)
+
 LOG_FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
@@ -52,6 +57,26 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def redact_path(text: str) -> str:
+    """The text with every secret-bearing path (REDACTED_PATHS) replaced by its placeholder."""
+    for pattern, replacement in REDACTED_PATHS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactPathsFilter(logging.Filter):
+    """Keep secrets in paths out of every log line: the message, its arguments and a `path` extra."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_path(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_path(arg) if isinstance(arg, str) else arg for arg in record.args)
+        if isinstance(getattr(record, "path", None), str):
+            record.path = redact_path(record.path)
+        return True
+
+
 class JsonFormatter(BaseJsonFormatter):
     """One JSON object a line: time (UTC, ISO 8601), level, logger, message, request_id and extras."""
 
@@ -60,6 +85,16 @@ class JsonFormatter(BaseJsonFormatter):
         kwargs.setdefault("timestamp", "time")
         kwargs.setdefault("json_ensure_ascii", False)  # Chinese messages stay readable
         super().__init__(["levelname", "name", "message"], **kwargs)
+
+    def process_log_record(self, log_data):
+        # Extras that are objects (Django's `request` on its warnings) are written as their text,
+        # which names the path: redacted like the message.
+        for key, value in log_data.items():
+            if isinstance(value, str):
+                log_data[key] = redact_path(value)
+            elif not isinstance(value, int | float | bool | type(None) | list | dict):
+                log_data[key] = redact_path(str(value))
+        return super().process_log_record(log_data)
 
 
 def logging_config(*, log_format: str = "text", level: str = "INFO") -> dict:
@@ -72,13 +107,20 @@ def logging_config(*, log_format: str = "text", level: str = "INFO") -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "eldercare.core.logging.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "eldercare.core.logging.RequestIdFilter"},
+            "redact_paths": {"()": "eldercare.core.logging.RedactPathsFilter"},
+        },
         "formatters": {
             "text": {"format": TEXT_FORMAT},
             "json": {"()": "eldercare.core.logging.JsonFormatter"},
         },
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["request_id"]},
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request_id", "redact_paths"],
+            },
         },
         "root": {"handlers": ["console"], "level": level.upper()},
         "loggers": {
@@ -127,13 +169,13 @@ class RequestLogMiddleware:
             level,
             "%s %s %s %.0f ms user %s",
             request.method,
-            request.path,
+            redact_path(request.path),
             status,
             duration_ms,
             user_id if user_id is not None else "-",
             extra={
                 "method": request.method,
-                "path": request.path,  # never the query string
+                "path": redact_path(request.path),  # never the query string
                 "status": status,
                 "duration_ms": round(duration_ms, 1),
                 "user_id": user_id,

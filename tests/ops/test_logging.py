@@ -194,3 +194,18 @@ def test_a_real_worker_logs_json_task_lines_carrying_the_request_id_that_queued_
     # Every line the worker wrote through logging is one JSON object (Celery's included).
     assert all(json.loads(line) for line in seen if line.startswith("{"))
     assert any(json.loads(line)["logger"].startswith("celery") for line in seen if line.startswith("{"))
+
+
+def test_the_confirmation_link_secret_never_reaches_a_log_line(client, db, capture_logs):
+    """The card's token is the key to a person's visits: the access line and Django's 404 warning
+    both name the path, and both write it as /confirm/<token>/."""
+    buffer = capture_logs("json")
+    secret = "c2VjcmV0LWtleS1vZi1hLWNhcmQ:forgedSignature123"
+    assert client.get(f"/confirm/{secret}/").status_code == 404
+    text = buffer.getvalue()
+    assert secret not in text and "forgedSignature123" not in text
+    paths = [line.get("path") for line in json_lines(buffer) if line.get("path")]
+    assert "/confirm/<token>/" in paths
+    assert any(
+        "/confirm/<token>/" in line["message"] for line in json_lines(buffer) if line["logger"] == "django.request"
+    )
