@@ -5,8 +5,11 @@ import uuid
 from decimal import Decimal
 
 import factory
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from eldercare.accounts.models import RoleAssignment
+from eldercare.accounts.services import role_assignment_save, role_grant
 from eldercare.areas.models import Batch, Disbursement, FundAllocation, PilotArea, Region
 from eldercare.beds.models import FamilyCareBed, RetrofitCatalogItem, RetrofitItem
 from eldercare.core.validators import credit_code_check_char, resident_id_check_char
@@ -212,3 +215,74 @@ class VisitFactory(factory.django.DjangoModelFactory):
     service_date = factory.LazyAttribute(lambda o: timezone.localdate(o.started_at))
     checkin_latitude = Decimal("40.220100")
     checkin_longitude = Decimal("116.230100")
+
+
+# --- Users and roles: granted through the accounts services, as grant_role and the admin do --------
+
+# Every user made here signs in with it (API tests post it to the token endpoint).
+USER_PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A signed-in person with no role: a staff account an administrator made and gave nothing to (sees nothing)."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user-{n}")
+    password = factory.django.Password(USER_PASSWORD)
+    is_staff = True
+
+
+class RoleFactory(factory.Factory):
+    """A user holding one role over a scope, made by `accounts.services.role_grant` (returns the assignment).
+
+    The scope is given as records (area=, province=, provider=, township=) and passed to the service as
+    the codes an administrator types; staff and superuser flags follow the role, and the role's history
+    row and audit event are written, as in production. Two things codes cannot say are then set through
+    `role_assignment_save`: an area of an earlier batch (a code names the latest batch's area) and the
+    caregiver record a caregiver logs visits as (caregiver=).
+    """
+
+    class Meta:
+        model = RoleAssignment
+
+    username = factory.Sequence(lambda n: f"role-user-{n}")
+    role = "national_official"
+    password = USER_PASSWORD
+    area = None
+    province = None
+    provider = None
+    township = None
+    caregiver = None
+
+    @classmethod
+    def _create(cls, model_class, *, username, role, password, area, province, provider, township, caregiver):
+        assignment = role_grant(
+            username=username,
+            role=role,
+            password=password,
+            area_code=area.region.code if area else None,
+            province_code=province.code if province else None,
+            provider_credit_code=provider.credit_code if provider else None,
+            township_code=township.code if township else None,
+            reason="test world",
+        )
+        if (area is not None and assignment.area_id != area.pk) or caregiver is not None:
+            assignment.area = area or assignment.area
+            assignment.caregiver = caregiver
+            assignment = role_assignment_save(assignment=assignment, reason="test world")
+        return assignment
+
+    @classmethod
+    def _build(cls, model_class, **kwargs):
+        raise TypeError("A role is granted through the accounts services: create it, do not build it.")
+
+
+def make_user(username: str, role: str | None = None, **scope):
+    """A user called `username`; with `role`, holding it over `scope` (area=, province=, provider=,
+    township=, caregiver=), granted as production grants it (`RoleFactory`). Without: `UserFactory`."""
+    if role is None:
+        return UserFactory(username=username, **scope)
+    return RoleFactory(username=username, role=role, **scope).user

@@ -8,11 +8,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from eldercare.accounts.models import Role, RoleAssignment
+from eldercare.accounts.models import Role
 from eldercare.accounts.tokens import token_issue
 from eldercare.visits import services
 from eldercare.visits.models import ReviewReasonCode
@@ -25,6 +24,7 @@ from tests.factories import (
     RecipientFactory,
     ServiceCategoryFactory,
     ServiceItemFactory,
+    make_user,
 )
 
 NOW = at(dt.date(2023, 8, 2), 10)
@@ -104,13 +104,6 @@ def world(db):
         visit_a=log(recipient_a, caregiver_p, category),
         visit_b=log(recipient_b, caregiver_q, category),
     )
-
-
-def make_user(username: str, role: str | None, **scope):
-    user = get_user_model().objects.create_user(username=username, password="correct horse battery staple")
-    if role is not None:
-        RoleAssignment.objects.create(user=user, role=role, **scope)
-    return user
 
 
 @pytest.fixture

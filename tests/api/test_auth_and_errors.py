@@ -5,9 +5,9 @@ from rest_framework.test import APIClient
 
 from eldercare.api.exceptions import validation_error_detail
 from eldercare.core.errors import DomainError
+from tests.factories import USER_PASSWORD as PASSWORD
 
 V1 = "/api/v1"
-PASSWORD = "correct horse battery staple"
 
 
 def test_a_token_is_issued_for_username_and_password_and_authenticates(provider_user, world):

@@ -18,10 +18,10 @@ import pytest
 
 from eldercare.visits.models import Visit
 from tests.conftest import at
+from tests.factories import USER_PASSWORD as PASSWORD  # every user of tests.factories.make_user
 
 PACKAGE = "eldercare_generated_client"
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
-PASSWORD = "correct horse battery staple"  # tests/api/conftest.py make_user
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
-from eldercare.accounts.models import Role, RoleAssignment
+from eldercare.accounts.models import Role
 from eldercare.rollups.services import recompute_all
 from eldercare.visits import services as visit_services
 from tests.conftest import at, north_of
@@ -47,6 +47,7 @@ from tests.factories import (
     RetrofitCatalogItemFactory,
     RetrofitItemFactory,
     ServiceCategoryFactory,
+    make_user,
 )
 
 FORMULA_NAME = '=HYPERLINK("http://x","点我")'
@@ -59,13 +60,6 @@ def export_root(settings, tmp_path):
     settings.EXPORT_ROOT = tmp_path / "exports"
     settings.EXPORT_INLINE_MAX_ROWS = 20000
     return settings.EXPORT_ROOT
-
-
-def make_user(username: str, role: str | None = None, **scope) -> User:
-    user = User.objects.create_user(username=username, password="x-very-long-password", is_staff=True)
-    if role:
-        RoleAssignment.objects.create(user=user, role=role, **scope)
-    return user
 
 
 @dataclass

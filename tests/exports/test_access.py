@@ -86,7 +86,7 @@ def test_an_as_of_date_in_the_future_is_refused(world):
 def test_the_exports_page_offers_the_levels_and_places_each_role_reaches(world, client):
     from eldercare.accounts.models import Role
     from eldercare.exports.selectors import scope_choices
-    from tests.exports.conftest import make_user
+    from tests.factories import make_user
 
     national = scope_choices(world.auditor)
     assert [level for level, _label in national.levels] == ["national", "province", "area", "provider"]

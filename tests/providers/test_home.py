@@ -4,11 +4,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from eldercare.accounts.models import RoleAssignment
 from eldercare.rollups.models import RecipientProgress
 from eldercare.visits import services
 from tests.conftest import at
@@ -20,6 +18,7 @@ from tests.factories import (
     ProviderFactory,
     RecipientFactory,
     ServiceCategoryFactory,
+    make_user,
 )
 
 TODAY = dt.date(2024, 1, 10)  # inside the factories' 2023-07-01 – 2024-06-30 cycle: 173 days left, today included
@@ -29,13 +28,6 @@ HOME = reverse("providers:home")
 @pytest.fixture(autouse=True)
 def afternoon(time_machine):
     time_machine.move_to(at(TODAY, 15), tick=False)
-
-
-def make_user(username: str, role: str | None = None, **scope) -> User:
-    user = User.objects.create_user(username=username, password="x-very-long-password", is_staff=True)
-    if role:
-        RoleAssignment.objects.create(user=user, role=role, **scope)
-    return user
 
 
 def progress(person, counted: int, *, at_risk: bool, reached_on=None) -> None:
