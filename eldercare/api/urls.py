@@ -6,11 +6,12 @@ from rest_framework.routers import DefaultRouter
 
 from eldercare.applications.apis import ApplicationViewSet
 from eldercare.areas.apis import PilotAreaViewSet
-from eldercare.beds.apis import FamilyCareBedViewSet
+from eldercare.beds.apis import BedPhotoViewSet, FamilyCareBedViewSet
 from eldercare.providers.apis import CaregiverViewSet, ProviderViewSet
 from eldercare.recipients.apis import AssessmentViewSet, RecipientViewSet
 from eldercare.rollups.apis import AreaProgressViewSet, NationalProgressView
 from eldercare.visits.apis import VisitExceptionViewSet, VisitViewSet
+from eldercare.visits.models import PhotoKind
 from eldercare.visits.photo_apis import VisitPhotoViewSet
 
 from .views import TokenRevokeAllView, TokenRevokeView, TokenView, not_found
@@ -24,6 +25,7 @@ router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("caregivers", CaregiverViewSet, basename="caregiver")
 router.register("beds", FamilyCareBedViewSet, basename="bed")
+router.register("bed-photos", BedPhotoViewSet, basename="bed-photo")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("exceptions", VisitExceptionViewSet, basename="exception")
 router.register("progress/areas", AreaProgressViewSet, basename="area-progress")
@@ -34,22 +36,31 @@ urlpatterns = [
     path("v1/auth/token/revoke/", TokenRevokeView.as_view(), name="token-revoke"),
     path("v1/auth/token/revoke-all/", TokenRevokeAllView.as_view(), name="token-revoke-all"),
     path("v1/progress/national/", NationalProgressView.as_view(), name="national-progress"),
-    # A visit's photos, nested under the visit (before the router, which would take the address first).
+    # A visit's photos, nested under the visit (before the router, which would take the address first);
+    # one route per kind, so the only variable part of an address is the visit (`pk`).
     re_path(
-        r"^v1/visits/(?P<visit_id>[0-9]{1,18})/photos/$",
+        r"^v1/visits/(?P<pk>[0-9]{1,18})/photos/$",
         VisitPhotoViewSet.as_view({"get": "list", "post": "create"}),
         name="visit-photo-list",
     ),
-    re_path(
-        r"^v1/visits/(?P<visit_id>[0-9]{1,18})/photos/(?P<kind>start|end)/$",
-        VisitPhotoViewSet.as_view({"get": "retrieve"}),
-        name="visit-photo-detail",
-    ),
-    re_path(
-        r"^v1/visits/(?P<visit_id>[0-9]{1,18})/photos/(?P<kind>start|end)/image/$",
-        VisitPhotoViewSet.as_view({"get": "image"}),
-        name="visit-photo-image",
-    ),
+    *[
+        route
+        for kind in PhotoKind.values
+        for route in (
+            re_path(
+                rf"^v1/visits/(?P<pk>[0-9]{{1,18}})/photos/{kind}/$",
+                VisitPhotoViewSet.as_view({"get": "retrieve"}),
+                {"kind": kind},
+                name=f"visit-photo-{kind}",
+            ),
+            re_path(
+                rf"^v1/visits/(?P<pk>[0-9]{{1,18}})/photos/{kind}/image/$",
+                VisitPhotoViewSet.as_view({"get": "image"}),
+                {"kind": kind},
+                name=f"visit-photo-{kind}-image",
+            ),
+        )
+    ],
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -1,12 +1,16 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import engines
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from eldercare.core.admin import (
@@ -16,10 +20,14 @@ from eldercare.core.admin import (
     PilotAreaListFilter,
     ServiceAdminMixin,
 )
+from eldercare.core.errors import DomainError
+from eldercare.visits.admin.photos import ReadOnlyInlineFormSet, exif_text, sha256_html, thumbnail_html
+from eldercare.visits.photos import check_photo
 
 from .forms import BedApplyForm, BedTransitionForm, move_for
 from .models import BedPhoto, BedStatus, FamilyCareBed, RetrofitCatalogItem, RetrofitItem
-from .services import ALLOWED_TRANSITIONS
+from .serializers import bed_photo_path
+from .services import ALLOWED_TRANSITIONS, bed_photo_add
 
 # The lifecycle fields: set only by beds.services, shown read-only on the change page.
 LIFECYCLE_FIELDS = [
@@ -90,10 +98,86 @@ class RetrofitItemInline(NoDeleteInlineMixin, admin.TabularInline):
     autocomplete_fields = ["catalog_item"]
 
 
-class BedPhotoInline(NoDeleteInlineMixin, admin.TabularInline):
+class BedPhotoDisplayMixin:
+    """The columns a stored photo shows: thumbnail (served after the scope check), hash, size, EXIF."""
+
+    @admin.display(description=_("photo"))
+    def thumbnail(self, photo: BedPhoto) -> str:
+        return thumbnail_html(bed_photo_path(photo.pk), photo.get_stage_display())
+
+    @admin.display(description=_("SHA-256"))
+    def sha256_short(self, photo: BedPhoto) -> str:
+        return sha256_html(photo.sha256)
+
+    @admin.display(description=_("size"))
+    def size(self, photo: BedPhoto) -> str:
+        if photo.size_bytes is None:
+            return gettext("unknown")
+        pixels = f"{photo.width} × {photo.height} · " if photo.width else ""
+        return f"{pixels}{filesizeformat(photo.size_bytes)}"
+
+    @admin.display(description=_("EXIF location and time"))
+    def exif(self, photo: BedPhoto) -> str:
+        return exif_text(photo.exif_latitude, photo.exif_longitude, photo.taken_at)
+
+    @admin.display(description=_("uploaded"))
+    def uploaded(self, photo: BedPhoto) -> str:
+        who = photo.uploaded_by.get_username() if photo.uploaded_by else "—"
+        return f"{who} · {timezone.localtime(photo.created_at).strftime('%Y-%m-%d %H:%M')}"
+
+
+class BedPhotoInline(BedPhotoDisplayMixin, NoDeleteInlineMixin, admin.TabularInline):
+    """The bed's stored photos, read-only: evidence is never replaced."""
+
     model = BedPhoto
+    formset = ReadOnlyInlineFormSet
     extra = 0
+    max_num = 0
+    fields = ["thumbnail", "stage", "item", "taken_on", "sha256_short", "size", "exif", "uploaded"]
+    readonly_fields = fields
+    verbose_name_plural = _("evidence photos")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item__catalog_item", "uploaded_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False  # BedPhotoAddInline adds, through the service
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class BedPhotoForm(forms.ModelForm):
+    """A new photo, checked as every photo is before the page is saved; `bed_photo_add` stores it."""
+
+    checked = None
+
+    class Meta:
+        model = BedPhoto
+        fields = ["stage", "image", "item", "taken_on"]
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload:
+            try:
+                self.checked = check_photo(upload)
+            except DomainError as error:
+                raise forms.ValidationError(error.message, code=error.code) from None
+        return upload
+
+
+class BedPhotoAddInline(NoDeleteInlineMixin, admin.TabularInline):
+    """Empty rows to add photos; saved by `FamilyCareBedAdmin.save_formset` through `bed_photo_add`."""
+
+    model = BedPhoto
+    form = BedPhotoForm
+    extra = 1
     fields = ["stage", "image", "item", "taken_on"]
+    verbose_name = _("new evidence photo")
+    verbose_name_plural = _("add evidence photos")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
 
     def get_formset(self, request, obj=None, **kwargs):
         # Remembered on the request (admin instances are shared between threads) so the item
@@ -117,7 +201,7 @@ class FamilyCareBedAdmin(NoDeleteMixin, ServiceAdminMixin, HistoryAdmin):
     autocomplete_fields = ["recipient"]
     date_hierarchy = "applied_on"
     show_full_result_count = False
-    inlines = [RetrofitItemInline, BedPhotoInline]
+    inlines = [RetrofitItemInline, BedPhotoInline, BedPhotoAddInline]
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -144,6 +228,33 @@ class FamilyCareBedAdmin(NoDeleteMixin, ServiceAdminMixin, HistoryAdmin):
     def get_inlines(self, request, obj):
         # Items and photos belong to an existing bed; the application itself is just who and when.
         return self.inlines if obj is not None else []
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not BedPhoto:
+            return super().save_formset(request, form, formset, change)
+        # The admin's change message reads these, as formset.save() would have set them.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for photo_form in formset.forms:
+            data = getattr(photo_form, "cleaned_data", None) or {}
+            checked = getattr(photo_form, "checked", None)
+            if not data.get("image") or checked is None:
+                continue  # a stored photo's row (read-only), or an empty row
+            try:
+                result = bed_photo_add(
+                    bed=form.instance,
+                    stage=data["stage"],
+                    upload=data["image"],
+                    item=data.get("item"),
+                    taken_on=data.get("taken_on"),
+                    acting_user=request.user,
+                    checked=checked,
+                )
+            except DomainError as error:  # the same photo already stored as another stage
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                if result.created:
+                    formset.new_objects.append(result.photo)
+        return None
 
     @admin.display(description=_("next steps"))
     def lifecycle(self, bed: FamilyCareBed) -> str:
@@ -215,10 +326,19 @@ class RetrofitItemAdmin(NoDeleteMixin, HistoryAdmin):
 
 
 @admin.register(BedPhoto)
-class BedPhotoAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = ["__str__", "bed", "stage", "item", "taken_on"]
+class BedPhotoAdmin(BedPhotoDisplayMixin, NoDeleteMixin, admin.ModelAdmin):
+    """Every evidence photo with its hash, read-only; photos are added on the bed's page or through the API."""
+
+    list_display = ["thumbnail", "bed", "stage", "item", "taken_on", "sha256_short", "size", "created_at"]
     list_filter = ["stage"]
     list_select_related = ["bed__recipient", "item__catalog_item"]
-    search_fields = ["bed__recipient__name"]
-    autocomplete_fields = ["bed", "item"]
+    search_fields = ["bed__recipient__name", "=sha256"]
     show_full_result_count = False
+    fields = ["thumbnail", "bed", "stage", "item", "taken_on", "sha256", "content_type", "size", "exif", "uploaded"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

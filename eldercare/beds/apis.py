@@ -3,20 +3,33 @@
 import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from eldercare.api.base import ScopedQuerysetMixin, validated_save, write_in_scope
 from eldercare.api.filters import IdFilter
+from eldercare.visits.photo_apis import (
+    IMAGE_CONTENT_TYPES,
+    SIZE_PARAMETER,
+    PhotoMultiPartParser,
+    image_response,
+    single_upload,
+    wants_thumbnail,
+)
+from eldercare.visits.photos import PhotoConflict
 
 from . import services
-from .models import BedStatus, FamilyCareBed, RetrofitItem
+from .models import BedPhoto, BedStatus, FamilyCareBed, RetrofitItem
 from .serializers import (
     BedAcceptSerializer,
     BedApplySerializer,
     BedFinishRetrofitSerializer,
+    BedPhotoSerializer,
+    BedPhotoUploadSerializer,
     BedPlanSerializer,
     BedRejectAcceptanceSerializer,
     BedStartRetrofitSerializer,
@@ -118,7 +131,8 @@ class FamilyCareBedViewSet(
 
     def base_queryset(self):
         return FamilyCareBed.objects.select_related("area__region").prefetch_related(
-            Prefetch("items", queryset=RetrofitItem.objects.select_related("catalog_item").order_by("id"))
+            Prefetch("items", queryset=RetrofitItem.objects.select_related("catalog_item").order_by("id")),
+            Prefetch("photos", queryset=BedPhoto.objects.order_by("created_at", "id")),
         )
 
     def get_serializer_class(self):
@@ -177,3 +191,95 @@ class FamilyCareBedViewSet(
             lambda: validated_save(RetrofitItem(bed=bed, **serializer.validated_data), request.user),
         )
         return self._answer(bed, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        responses=BedPhotoSerializer(many=True),
+        summary=_("List a bed's evidence photos"),
+        description=_("The before, after and acceptance photos of a bed in your scope, with their SHA-256."),
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": BedPhotoUploadSerializer},
+        responses={
+            201: BedPhotoSerializer,
+            200: BedPhotoSerializer,
+            409: OpenApiResponse(
+                response={"$ref": "#/components/schemas/Error"},
+                description=_("This photo is already stored for the bed as another stage or item."),
+            ),
+            415: OpenApiResponse(
+                response={"$ref": "#/components/schemas/Error"},
+                description=_("The body is not multipart/form-data: send the photo as a file field named `image`."),
+            ),
+        },
+        summary=_("Upload an evidence photo of a bed"),
+        description=_(
+            "Multipart: `stage` (before, after or acceptance), `image` (JPEG, PNG or WebP, at most 10 MB) and, "
+            "optionally, `item` (the retrofit item it shows) and `taken_on`. Checked, turned upright and stored "
+            "without EXIF like a visit's photo. 201: stored. 200: the same photo was already stored for the bed "
+            "(a resend): nothing changed. 409: it is stored as another stage or item."
+        ),
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[PhotoMultiPartParser])
+    def photos(self, request, pk=None, **kwargs):
+        """List the bed's photos, or add one through `bed_photo_add` (a resend answers the stored one)."""
+        bed = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            return Response(
+                BedPhotoSerializer(bed.photos.order_by("created_at", "id"), many=True, context=context).data
+            )
+        serializer = BedPhotoUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        single_upload(request)
+        data = serializer.validated_data
+        item = None
+        if "item" in data:
+            item = RetrofitItem.objects.filter(bed=bed, pk=data["item"]).first()
+            if item is None:
+                raise ValidationError({"item": [_("This bed has no retrofit item with this id.")]})
+        try:
+            result = services.bed_photo_add(
+                bed=bed,
+                stage=data["stage"],
+                upload=data["image"],
+                item=item,
+                taken_on=data.get("taken_on"),
+                acting_user=request.user,
+            )
+        except PhotoConflict as conflict:
+            return Response({"detail": str(conflict.message)}, status=status.HTTP_409_CONFLICT)
+        body = BedPhotoSerializer(result.photo, context=context).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary=_("Get a bed's evidence photo"),
+        description=_("One evidence photo of a bed in your scope: its stage, SHA-256, size and EXIF metadata."),
+    ),
+)
+class BedPhotoViewSet(ScopedQuerysetMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Evidence photos by their own id (the scope reaches them through their bed); added under the bed."""
+
+    queryset = BedPhoto.objects.all()
+    serializer_class = BedPhotoSerializer
+
+    def perform_content_negotiation(self, request, force=False):
+        # An <img> may ask for image/* only: the answer is the image, and any error is JSON anyway.
+        return super().perform_content_negotiation(request, force=force or self.action == "image")
+
+    @extend_schema(
+        parameters=[SIZE_PARAMETER],
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in IMAGE_CONTENT_TYPES},
+        summary=_("Download a bed's evidence photo"),
+        description=_("The stored image, for signed-in users who may see the bed; with `size=thumb` a small JPEG."),
+    )
+    @action(detail=True, methods=["get"])
+    def image(self, request, pk=None):
+        """The photo's image, once the photo was found in the user's scope."""
+        photo = self.get_object()
+        extension = photo.image.name.rsplit(".", 1)[-1] if "." in photo.image.name else "bin"
+        filename = f"bed-{photo.bed_id}-{photo.stage}-{photo.pk}.{extension}"
+        return image_response(photo.image, photo.content_type, filename, thumbnail=wants_thumbnail(request))

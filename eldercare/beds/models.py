@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -207,7 +208,13 @@ class RetrofitItem(TimeStampedModel):
 
 
 class BedPhoto(TimeStampedModel):
-    """Before and after photos, the evidence of a retrofit."""
+    """Before and after photos, the evidence of a retrofit.
+
+    Photos uploaded through `beds.services.bed_photo_add` are checked and cleaned like a visit's
+    (eldercare.visits.photos) and carry their SHA-256, type, size and EXIF metadata. Photos stored
+    before that were backfilled from storage (migration 0002): where the file was missing, those
+    fields are null, meaning "not known", never a made-up value.
+    """
 
     class Stage(models.TextChoices):
         BEFORE = "before", _("Before retrofit")
@@ -226,12 +233,37 @@ class BedPhoto(TimeStampedModel):
         related_name="photos",
     )
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
-    image = models.FileField(_("photo"), upload_to="beds/%Y/%m/")
+    image = models.FileField(_("photo"), upload_to="beds/%Y/%m/", max_length=200)
     taken_on = models.DateField(_("taken on"), null=True, blank=True)
+    # Null: not known (an old photo whose file was missing when the hashes were backfilled).
+    sha256 = models.CharField(_("SHA-256"), max_length=64, null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=32, blank=True)
+    width = models.PositiveIntegerField(_("width (pixels)"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height (pixels)"), null=True, blank=True)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
+    # From the file's EXIF, kept as metadata only.
+    exif_latitude = models.DecimalField(_("EXIF latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    exif_longitude = models.DecimalField(_("EXIF longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    taken_at = models.DateTimeField(_("taken at (EXIF)"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("evidence photo")
         verbose_name_plural = _("evidence photos")
+        ordering = ["bed_id", "created_at", "id"]
+        indexes = [models.Index(fields=["bed", "sha256"], name="bed_photo_bed_sha256")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sha256__isnull=True) | Q(sha256__regex=r"^[0-9a-f]{64}$"), name="bed_photo_sha256_hex"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} · {self.image.name}"

@@ -1,3 +1,5 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from eldercare.api.base import ScopedPrimaryKeyRelatedField
@@ -6,7 +8,7 @@ from eldercare.core.input_policy import CHANGE_REASON_MAX_LENGTH
 from eldercare.providers.models import Provider
 from eldercare.recipients.models import Recipient
 
-from .models import FamilyCareBed, RetrofitCatalogItem, RetrofitItem, WithdrawalReason
+from .models import BedPhoto, FamilyCareBed, RetrofitCatalogItem, RetrofitItem, WithdrawalReason
 
 
 class RetrofitItemSerializer(StrictModelSerializer):
@@ -34,11 +36,64 @@ class RetrofitItemSerializer(StrictModelSerializer):
         read_only_fields = ["id", "kind", "name", "created_at"]
 
 
+def bed_photo_path(photo_id: int) -> str:
+    """The API address of an evidence photo's image (served after the scope check)."""
+    return reverse("api:bed-photo-image", kwargs={"pk": photo_id})
+
+
+class BedPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text=_("Where the image is served (signed-in, in scope)."))
+    sha256 = serializers.CharField(
+        allow_null=True, read_only=True, help_text=_("Null for an old photo whose file was missing from storage.")
+    )
+    exif_latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, read_only=True)
+    exif_longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, read_only=True)
+
+    class Meta:
+        model = BedPhoto
+        fields = [
+            "id",
+            "stage",
+            "item",
+            "taken_on",
+            "sha256",
+            "content_type",
+            "width",
+            "height",
+            "size_bytes",
+            "url",
+            "taken_at",
+            "exif_latitude",
+            "exif_longitude",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, photo: BedPhoto) -> str:
+        path = bed_photo_path(photo.pk)
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class BedPhotoUploadSerializer(StrictSerializer):
+    stage = serializers.ChoiceField(choices=BedPhoto.Stage.choices, help_text=_("`before`, `after` or `acceptance`."))
+    image = serializers.FileField(
+        help_text=_("The photo: JPEG, PNG or WebP, at most 10 MB (checked by its content, not its name)."),
+        allow_empty_file=True,
+        use_url=False,
+    )
+    item = serializers.IntegerField(
+        required=False, min_value=1, help_text=_("The id of the bed's retrofit item the photo shows, if any.")
+    )
+    taken_on = serializers.DateField(required=False, help_text=_("The day it was taken; else from its EXIF."))
+
+
 class FamilyCareBedSerializer(StrictModelSerializer):
     area_code = serializers.CharField(source="area.region.code", read_only=True)
     # Read-only model fields lose `allow_blank`; say it, so the schema admits the empty value.
     withdrawal_reason = serializers.ChoiceField(choices=WithdrawalReason.choices, allow_blank=True, read_only=True)
     items = RetrofitItemSerializer(many=True, read_only=True)
+    photos = BedPhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = FamilyCareBed
@@ -62,6 +117,7 @@ class FamilyCareBedSerializer(StrictModelSerializer):
             "withdrawal_reason",
             "withdrawal_note",
             "items",
+            "photos",
             "created_at",
             "updated_at",
         ]

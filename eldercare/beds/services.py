@@ -1,16 +1,23 @@
 """Writes for family care beds: the lifecycle is a state machine and every move goes through here."""
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from eldercare.core.audit import audit_record
 from eldercare.core.errors import DomainError
+from eldercare.core.input_policy import PROGRAMME_TIMEZONE
+from eldercare.core.models import AuditEvent
 from eldercare.recipients.models import Recipient
 from eldercare.recipients.selectors import Purpose, eligibility_on
+from eldercare.visits.photos import CheckedPhoto, PhotoConflict, check_photo
 from eldercare.visits.verification.contract import changed_fields, invalidate, snapshot
 
-from .models import BedStatus, FamilyCareBed, WithdrawalReason
+from .models import BedPhoto, BedStatus, FamilyCareBed, RetrofitItem, WithdrawalReason
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     BedStatus.APPLIED: frozenset({BedStatus.ASSESSED, BedStatus.WITHDRAWN}),
@@ -174,3 +181,72 @@ def bed_withdraw(
         withdrawal_reason=reason,
         withdrawal_note=note,
     )
+
+
+# --- Evidence photos (before, after, acceptance) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BedPhotoResult:
+    photo: BedPhoto
+    created: bool  # False: this very photo was already stored for the bed (a resend), nothing changed
+
+
+def bed_photo_add(
+    *,
+    bed: FamilyCareBed,
+    stage: str,
+    upload,
+    item: RetrofitItem | None = None,
+    taken_on: dt.date | None = None,
+    acting_user=None,
+    checked: CheckedPhoto | None = None,
+) -> BedPhotoResult:
+    """Store an evidence photo of a bed, checked and cleaned as every photo is (eldercare.visits.photos).
+
+    A bed has many photos of each stage. The same photo sent again (same stored SHA-256) answers the
+    stored one; sent again as another stage or item it is refused, since one photo cannot be both.
+    `checked` is the upload already checked (the admin's form checks it to show errors on the form).
+    """
+    if stage not in BedPhoto.Stage.values:
+        raise DomainError(_("Choose the stage: before, after or acceptance."), field="stage", code="invalid_choice")
+    if item is not None and item.bed_id != bed.pk:
+        raise DomainError(_("This retrofit item belongs to another bed."), field="item")
+    checked = checked or check_photo(upload)
+    with transaction.atomic():
+        locked = FamilyCareBed.objects.select_for_update().get(pk=bed.pk)
+        existing = BedPhoto.objects.filter(bed=locked, sha256=checked.sha256).first()
+        if existing is not None:
+            if existing.stage != stage or existing.item_id != (item.pk if item else None):
+                raise PhotoConflict(
+                    _("This photo is already stored for this bed as “%(stage)s”: one photo cannot be both.")
+                    % {"stage": existing.get_stage_display()},
+                    field="image",
+                    code="photo_conflict",
+                )
+            return BedPhotoResult(existing, created=False)
+        photo = BedPhoto(
+            bed=locked,
+            stage=stage,
+            item=item,
+            taken_on=taken_on or (checked.taken_at.astimezone(PROGRAMME_TIMEZONE).date() if checked.taken_at else None),
+            uploaded_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            **checked.metadata(),
+        )
+        photo.image.save(
+            f"{locked.pk}-{stage}-{checked.sha256[:16]}.{checked.extension}", ContentFile(checked.content), save=False
+        )
+        try:
+            with transaction.atomic():
+                photo.full_clean()
+                photo.save()
+                audit_record(
+                    action=AuditEvent.Action.CREATE,
+                    user=acting_user,
+                    obj=photo,
+                    details={"bed": locked.pk, "stage": stage, "sha256": photo.sha256, "size_bytes": photo.size_bytes},
+                )
+        except (IntegrityError, ValidationError, DomainError):
+            photo.image.storage.delete(photo.image.name)
+            raise
+    return BedPhotoResult(photo, created=True)

@@ -1,7 +1,9 @@
 """A visit's start and end photos through the API: upload (multipart), list, one photo, its image.
 
-`/api/v1/visits/{visit_id}/photos/` (eldercare.api.urls). The visit is looked up in the user's
-scope first (outside it: 404); uploading needs a role that writes visits (else 403). The photo is
+`/api/v1/visits/{pk}/photos/`, `.../photos/start/`, `.../photos/end/` and their `image/`
+(eldercare.api.urls: one route per kind, so every address names its object by `pk`, the visit, as
+the security matrix expects of every object address). The visit is looked up in the user's scope
+first (outside it: 404); uploading needs a role that writes visits (else 403). The photo is
 checked and stored by `eldercare.visits.photos`: a resend of the same photo answers 200 with the
 stored one, a different photo of a kind already stored 409. Images are served here, after the same
 scope check, never from a public media address. Beds reuse the parser and the image answer.
@@ -158,6 +160,8 @@ def wants_thumbnail(request) -> bool:
 
 
 class VisitPhotoSerializer(serializers.ModelSerializer):
+    # Plain text here: an enum in two components would need a settings-wide name (ENUM_NAME_OVERRIDES).
+    kind = serializers.CharField(read_only=True, help_text=_("`start` or `end`."))
     url = serializers.SerializerMethodField(help_text=_("Where the image is served (signed-in, in scope)."))
     exif_latitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, allow_null=True, read_only=True, help_text=_("From the photo's EXIF, WGS-84.")
@@ -192,7 +196,7 @@ class VisitPhotoSerializer(serializers.ModelSerializer):
 
 def visit_photo_path(visit_id: int, kind: str) -> str:
     """The API address of a visit's photo image (exports link to it too)."""
-    return reverse("api:visit-photo-image", kwargs={"visit_id": visit_id, "kind": kind})
+    return reverse(f"api:visit-photo-{kind}-image", kwargs={"pk": visit_id})
 
 
 class VisitPhotoUploadSerializer(StrictSerializer):
@@ -204,8 +208,6 @@ class VisitPhotoUploadSerializer(StrictSerializer):
     )
 
 
-VISIT_ID = OpenApiParameter("visit_id", int, OpenApiParameter.PATH, description=_("The visit's id."))
-KIND = OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=PhotoKind.values, description=_("`start` or `end`."))
 CONFLICT = OpenApiResponse(
     response={"$ref": "#/components/schemas/Error"},
     description=_("The visit already has a different photo of this kind: a photo is never replaced."),
@@ -218,8 +220,6 @@ NOT_MULTIPART = OpenApiResponse(
 
 @extend_schema_view(
     list=extend_schema(
-        operation_id="v1_visits_photos_list",
-        parameters=[VISIT_ID],
         responses=VisitPhotoSerializer(many=True),
         summary=_("List a visit's photos"),
         description=_(
@@ -227,8 +227,6 @@ NOT_MULTIPART = OpenApiResponse(
         ),
     ),
     create=extend_schema(
-        operation_id="v1_visits_photos_create",
-        parameters=[VISIT_ID],
         request={"multipart/form-data": VisitPhotoUploadSerializer},
         responses={201: VisitPhotoSerializer, 200: VisitPhotoSerializer, 409: CONFLICT, 415: NOT_MULTIPART},
         summary=_("Upload a visit's start or end photo"),
@@ -241,18 +239,9 @@ NOT_MULTIPART = OpenApiResponse(
         ),
     ),
     retrieve=extend_schema(
-        operation_id="v1_visits_photos_retrieve",
-        parameters=[VISIT_ID, KIND],
         responses=VisitPhotoSerializer,
         summary=_("Get a visit's photo"),
         description=_("One photo of a visit in your scope: its SHA-256, size, EXIF metadata and image address."),
-    ),
-    image=extend_schema(
-        operation_id="v1_visits_photos_image",
-        parameters=[VISIT_ID, KIND, SIZE_PARAMETER],
-        responses={(200, content_type): OpenApiTypes.BINARY for content_type in IMAGE_CONTENT_TYPES},
-        summary=_("Download a visit's photo"),
-        description=_("The stored image, for signed-in users who may see the visit; with `size=thumb` a small JPEG."),
     ),
 )
 class VisitPhotoViewSet(viewsets.GenericViewSet):
@@ -261,7 +250,8 @@ class VisitPhotoViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     parser_classes = [PhotoMultiPartParser]
     serializer_class = VisitPhotoSerializer
-    queryset = VisitPhoto.objects.none()
+    # The object every address names (`pk`) is the visit; its photos are found from it.
+    queryset = Visit.objects.all()
     pagination_class = None
     filter_backends: list = []
 
@@ -274,7 +264,7 @@ class VisitPhotoViewSet(viewsets.GenericViewSet):
         return super().perform_content_negotiation(request, force=True)
 
     def visit(self) -> Visit:
-        pk = plausible_id(self.kwargs.get("visit_id"))
+        pk = plausible_id(self.kwargs.get("pk"))
         visit = scope_queryset(self.request.user, Visit.objects.all()).filter(pk=pk).first() if pk else None
         if visit is None:
             raise NotFound()
@@ -286,14 +276,14 @@ class VisitPhotoViewSet(viewsets.GenericViewSet):
             raise NotFound(_("This visit has no photo of this kind."))
         return found
 
-    def list(self, request, visit_id=None):
+    def list(self, request, pk=None):
         found = VisitPhoto.objects.filter(visit=self.visit()).order_by("kind")
         return Response(VisitPhotoSerializer(found, many=True, context=self.get_serializer_context()).data)
 
-    def retrieve(self, request, visit_id=None, kind=None):
+    def retrieve(self, request, pk=None, kind=None):
         return Response(VisitPhotoSerializer(self.photo(), context=self.get_serializer_context()).data)
 
-    def create(self, request, visit_id=None):
+    def create(self, request, pk=None):
         visit = self.visit()
         if not can_write(request.user, visit):
             raise PermissionDenied(_("Your role may not change these records."))
@@ -312,7 +302,13 @@ class VisitPhotoViewSet(viewsets.GenericViewSet):
         body = VisitPhotoSerializer(result.photo, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
-    def image(self, request, visit_id=None, kind=None):
+    @extend_schema(
+        parameters=[SIZE_PARAMETER],
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in IMAGE_CONTENT_TYPES},
+        summary=_("Download a visit's photo"),
+        description=_("The stored image, for signed-in users who may see the visit; with `size=thumb` a small JPEG."),
+    )
+    def image(self, request, pk=None, kind=None):
         photo = self.photo()
         filename = f"visit-{photo.visit_id}-{photo.kind}.{photo.image.name.rsplit('.', 1)[-1]}"
         return image_response(photo.image, photo.content_type, filename, thumbnail=wants_thumbnail(request))

@@ -289,6 +289,42 @@ def _taken_at(exif: Image.Exif) -> dt.datetime | None:
     return moment
 
 
+def describe_stored(data: bytes) -> dict:
+    """What can be said of a file stored before photos were checked, without changing it (backfills).
+
+    The hash and size are of the file as it is; type, size in pixels and EXIF metadata come from its
+    header when Pillow recognises it (pixels are never decoded, so a bomb costs nothing), else the
+    type is unknown (`application/octet-stream`) and the width and height 0.
+    """
+    described = {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size_bytes": len(data),
+        "content_type": "application/octet-stream",
+        "width": 0,
+        "height": 0,
+        "exif_latitude": None,
+        "exif_longitude": None,
+        "taken_at": None,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                exif = image.getexif()
+                latitude, longitude = _gps(exif)
+                described.update(
+                    content_type=(image.get_format_mimetype() or described["content_type"])[:32],
+                    width=image.width,
+                    height=image.height,
+                    exif_latitude=latitude,
+                    exif_longitude=longitude,
+                    taken_at=_taken_at(exif),
+                )
+        except Exception:  # noqa: BLE001 - an unreadable old file keeps its hash and size, and is kept
+            pass
+    return described
+
+
 # --- Visits ---------------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ never linked to a public media address.
 """
 
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import format_html
@@ -50,8 +51,28 @@ def exif_text(latitude, longitude, taken_at) -> str:
     return " · ".join(parts) or "—"
 
 
+class ReadOnlyInlineFormSet(BaseInlineFormSet):
+    """The rows of a read-only inline: a POST of the page changes none of them, so nothing is read from it.
+
+    Always valid and saving nothing, so a change page posted without this inline's management form
+    (a script, an older page) is not refused because of rows it cannot change anyway.
+    """
+
+    def is_valid(self) -> bool:
+        return True
+
+    def full_clean(self) -> None:
+        self._errors = []
+        self._non_form_errors = self.error_class(renderer=self.renderer)
+
+    def save(self, commit=True) -> list:
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        return []
+
+
 class VisitPhotoInline(NoDeleteInlineMixin, admin.TabularInline):
     model = VisitPhoto
+    formset = ReadOnlyInlineFormSet
     extra = 0
     max_num = 0
     fields = ["thumbnail", "kind", "sha256_short", "size", "exif", "uploaded"]
@@ -60,6 +81,10 @@ class VisitPhotoInline(NoDeleteInlineMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
+
+    def has_view_permission(self, request, obj=None):
+        # A visit being logged has no photos yet: the add page shows none.
+        return obj is not None and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return False  # from the phone, through the API
