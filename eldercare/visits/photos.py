@@ -37,8 +37,7 @@ from eldercare.core.models import AuditEvent
 
 from .models import PhotoKind, Visit, VisitPhoto, VisitStatus
 from .services import visit_is_locked
-from .verification import verify_visits
-from .verification.contract import enqueue_recount, invalidate
+from .verification.contract import invalidate
 
 # What Pillow may try to decode the bytes as; anything else is "not a photo". HEIC is not among
 # them (Pillow cannot decode it without a plug-in): phones in China send JPEG from the web page.
@@ -397,6 +396,6 @@ def _record(photo: VisitPhoto, visit: Visit, acting_user) -> None:
         obj=photo,
         details={"visit": visit.pk, "kind": photo.kind, "sha256": photo.sha256, "size_bytes": photo.size_bytes},
     )
-    invalidate(photo, ["kind"])
-    touched = verify_visits([visit.pk])
-    enqueue_recount(recipient_ids=touched | {visit.recipient_id}, reason="visits.visitphoto added")
+    # The contract re-checks the visit at once (a required photo arriving clears its warning) and
+    # queues its recipient's recount, in this transaction.
+    invalidate(photo, ["visit", "kind"], reason="visits.visitphoto added")

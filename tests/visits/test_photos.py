@@ -12,9 +12,10 @@ from PIL import Image
 
 from eldercare.accounts.models import Role
 from eldercare.core.errors import DomainError
-from eldercare.core.models import AuditEvent
+from eldercare.core.models import AuditEvent, RecountRequest
 from eldercare.visits import photos
-from eldercare.visits.models import VisitPhoto
+from eldercare.visits.models import ExceptionType, VisitException, VisitPhoto
+from eldercare.visits.services import visit_update
 from tests.api.conftest import client_for, log, make_user
 from tests.factories import (
     AssessmentFactory,
@@ -348,3 +349,19 @@ def test_the_image_is_served_to_those_who_see_the_visit_and_to_nobody_else(world
     assert client.get(url).status_code in (401, 403)
     assert stranger.get(url).status_code == 404
     assert as_caregiver.get(url, {"size": "huge"}).status_code == 400
+
+
+def test_a_required_photo_arriving_through_the_service_clears_the_missing_photo_warning(world):
+    batch = world["area"].batch
+    batch.photos_required = True
+    batch.save()
+    visit = visit_update(visit=world["visit"], note="re-checked under the batch's photo rule")
+    missing = VisitException.objects.get(visit=visit, type=ExceptionType.MISSING_PHOTO)
+    RecountRequest.objects.all().delete()
+
+    photos.visit_photo_add(visit=visit, kind="start", upload=upload(photo_bytes(color=(1, 1, 1))))
+    photos.visit_photo_add(visit=visit, kind="end", upload=upload(photo_bytes(color=(2, 2, 2))))
+
+    missing.refresh_from_db()
+    assert missing.status == "cleared"
+    assert RecountRequest.objects.filter(recipient_id=visit.recipient_id).exists()
