@@ -8,7 +8,7 @@ import json
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.urls import reverse
+from django.urls import resolve, reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -284,3 +284,12 @@ def test_the_demo_caregiver_signs_in_with_the_readme_password_as_the_demo_provid
 
 def test_no_demo_caregiver_without_the_demo_provider(db):
     assert demo_caregiver_ensure() is None
+
+
+def test_every_address_the_page_calls_is_an_operation_of_the_server(client):
+    page = client.get(reverse("mobile:app")).content.decode()
+    config = json.loads(page.split('<script id="mobile-config" type="application/json">')[1].split("</script>")[0])
+    for name, url in config["urls"].items():
+        match = resolve(url.replace("{id}", "7"))
+        assert match.url_name not in (None, "not-found"), (name, url)
+    assert resolve(config["urls"]["photos"].replace("{id}", "7")).url_name.startswith("visit-photo")
