@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from eldercare.accounts.models import RoleAssignment
+from eldercare.accounts.models import Role
 from eldercare.beds import services as bed_services
 from eldercare.beds.models import BedPhoto, BedStatus, FamilyCareBed, RetrofitItem, WithdrawalReason
 from eldercare.core.admin import HistoryAdmin
@@ -34,6 +34,7 @@ from tests.factories import (
     RetrofitItemFactory,
     ServiceItemFactory,
     VisitFactory,
+    make_user,
 )
 
 APPLIED_ON = dt.date(2023, 7, 10)
@@ -91,8 +92,7 @@ def world(db):
     assert VisitException.objects.filter(visit=visit).exists()
     ReviewReasonCode.objects.create(code="A01", label="电话回访核实", decision="accept")
     recompute_all()  # a row in every roll-up table
-    user = User.objects.create_user("district-official", password="a-long-password")
-    RoleAssignment.objects.create(user=user, role="district_official", area=area)
+    user = make_user("district-official", Role.DISTRICT_OFFICIAL, area=area)
     ExportJob.objects.create(requester=user, kind="progress", format="csv", scope_level="area", as_of=APPLIED_ON)
     Group.objects.create(name="district officials")
     from eldercare.accounts.tokens import token_issue

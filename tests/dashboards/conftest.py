@@ -11,8 +11,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from eldercare.accounts.models import Role, RoleAssignment
+from eldercare.accounts.models import Role
 from eldercare.rollups.models import AreaDailySnapshot, AreaProgress, RecipientProgress
+from tests import factories
 from tests.factories import (
     BatchFactory,
     CountyFactory,
@@ -130,10 +131,11 @@ def at_risk_recipients(area, count, *, counted=5):
 
 @pytest.fixture
 def make_user(db):
-    def make(role, *, area=None, province=None, provider=None, username=None):
-        user = User.objects.create_user(username or f"{role}-{User.objects.count()}", password="x" * 12, is_staff=True)
-        RoleAssignment.objects.create(user=user, role=role, area=area, province=province, provider=provider)
-        return user
+    """`make_user(role, **scope)`: tests.factories.make_user, the user named after the role unless named."""
+
+    def make(role, *, username=None, **scope):
+        scope = {name: value for name, value in scope.items() if value is not None}
+        return factories.make_user(username or f"{role}-{User.objects.count()}", role, **scope)
 
     return make
 
