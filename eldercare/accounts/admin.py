@@ -119,5 +119,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 # The audit log is a core model; it is registered here, once the scoped admin site exists (the site
-# class lives in eldercare.core.admin, which must not register anything while it is being imported).
+# class lives in eldercare.accounts.site, which must not register anything while it is being imported).
 admin.site.register(AuditEvent, AuditEventAdmin)

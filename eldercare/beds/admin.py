@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.core.admin import (
+from eldercare.accounts.site import (
     HistoryAdmin,
     NoDeleteInlineMixin,
     NoDeleteMixin,

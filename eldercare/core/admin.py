@@ -256,16 +256,3 @@ class RecountRequestAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         context = {"queue_summary": recount_queue_summary(recount_queue_status()), **(extra_context or {})}
         return super().changelist_view(request, context)
-
-
-# TEMPORARY (issue #15, until the other apps' admin imports are switched to eldercare.accounts.site):
-# the pieces that moved there, reached lazily so that core imports no domain app at load time.
-_MOVED_TO_ACCOUNTS_SITE = {"PilotAreaListFilter", "ProvinceListFilter", "EldercareAdminSite", "ScopedAdminMixin"}
-
-
-def __getattr__(name):
-    if name in _MOVED_TO_ACCOUNTS_SITE:
-        import importlib
-
-        return getattr(importlib.import_module("eldercare.accounts.site"), name)
-    raise AttributeError(name)

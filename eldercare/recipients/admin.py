@@ -1,8 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.confirmations.admin import RecipientCardsAdminMixin
-from eldercare.core.admin import (
+from eldercare.accounts.site import (
     HistoryAdmin,
     NoDeleteInlineMixin,
     NoDeleteMixin,
@@ -11,6 +10,7 @@ from eldercare.core.admin import (
     ServiceModelForm,
     run_service,
 )
+from eldercare.confirmations.admin import RecipientCardsAdminMixin
 from eldercare.core.admin_services import save_inline_through_services
 from eldercare.core.geo import CoordinateSystem
 from eldercare.visits.forms import typed_coordinate_system_field

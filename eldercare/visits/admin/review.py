@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eldercare.accounts.models import Role
 from eldercare.accounts.scoping import scope_of, scope_queryset
-from eldercare.core.admin import HistoryAdmin, NoDeleteMixin, PilotAreaListFilter, run_service
+from eldercare.accounts.site import HistoryAdmin, NoDeleteMixin, PilotAreaListFilter, run_service
 from eldercare.providers.models import Provider
 
 from .. import services

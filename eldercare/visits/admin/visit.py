@@ -17,7 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from eldercare.accounts.scoping import scope_of, scope_queryset
-from eldercare.core.admin import (
+from eldercare.accounts.site import (
     HistoryAdmin,
     NoDeleteMixin,
     PilotAreaListFilter,
