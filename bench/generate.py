@@ -150,7 +150,7 @@ ITEM_COLUMNS = _columns(
 VISIT_COLUMNS = _columns(
     "id created_at updated_at client_uuid recipient_id area_id provider_id caregiver_id category_id started_at "
     "ended_at service_date checkin_latitude checkin_longitude checkout_latitude checkout_longitude satisfaction "
-    "photo_start photo_end note status void_reason voided_at is_countable"
+    "note status void_reason voided_at is_countable"
 )
 VISIT_DATETIMES = ("created_at", "updated_at", "started_at", "ended_at", "voided_at")
 STAMPS = ("created_at", "updated_at")
@@ -715,8 +715,6 @@ class WorldGenerator:
                     latitude,
                     longitude,
                     SATISFACTION[randint(0, 99)] if rated else "",
-                    "",
-                    "",
                     "",
                     voided_status if voided else completed,
                     "重复录入" + BENCH_MARK if voided else "",

@@ -153,8 +153,6 @@ class Visit(TimeStampedModel):
     satisfaction_source = models.CharField(
         _("satisfaction given by"), max_length=16, choices=SatisfactionSource.choices, blank=True, db_default=""
     )
-    photo_start = models.FileField(_("photo at start"), upload_to="visits/%Y/%m/", blank=True)
-    photo_end = models.FileField(_("photo at end"), upload_to="visits/%Y/%m/", blank=True)
     note = models.TextField(_("note"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=VisitStatus.choices, default=VisitStatus.COMPLETED)
     void_reason = models.TextField(_("void reason"), blank=True)
