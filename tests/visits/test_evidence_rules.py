@@ -45,7 +45,7 @@ def photo(visit, kind: str) -> VisitPhoto:
         height=480,
         size_bytes=1000,
     )
-    invalidate(stored, ["visit", "kind"])
+    invalidate(stored, ["kind"])
     return stored
 
 

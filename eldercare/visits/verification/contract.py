@@ -14,8 +14,8 @@ here say so (`Reverify.VISIT`) and the services queue the recount of every recip
 
 The evidence of a visit (`visits.visitphoto`, `visits.visitconfirmation`) is written by other
 services (photo upload, the older person's confirmation page). Each calls, in its own transaction,
-either `invalidate(photo_or_confirmation, changed)` or, which is the same,
-`reverify_visit_after_evidence(visit)`: the one visit is re-checked at once (a photo can clear a
+either `invalidate(photo, ["kind"])` / `invalidate(confirmation, ["took_place"])` or, which is the
+same, `reverify_visit_after_evidence(visit)`: the one visit is re-checked at once (a photo can clear a
 missing-photo warning, a "did not take place" raises a dispute) and its recipient's recount queued.
 A batch's evidence settings (`photos_required`, `confirmation_required`) re-verify the batch through
 the queue's drain, like its other thresholds.
@@ -158,14 +158,15 @@ CONTRACT: dict[tuple[str, str], Invalidation] = {
         ["satisfaction", "satisfaction_source"],
         Invalidation(Reverify.NOTHING, Recount.RECIPIENT, "rated and satisfied visits"),
     ),
+    # A photo or a confirmation is stored once for one visit and never moved: its row is its arrival.
     **_rows(
         "visits.visitphoto",
-        ["visit", "kind"],
+        ["kind"],
         Invalidation(Reverify.VISIT, Recount.RECIPIENT, "photos at the start and end (missing photo)"),
     ),
     **_rows(
         "visits.visitconfirmation",
-        ["visit", "took_place"],
+        ["took_place"],
         Invalidation(Reverify.VISIT, Recount.RECIPIENT, "the older person's confirmation (unconfirmed, disputed)"),
     ),
     **_rows(
