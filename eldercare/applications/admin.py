@@ -56,6 +56,7 @@ STEP_TEMPLATE = engines["django"].from_string(
 {% plural %}Please correct the errors below.{% endblocktranslate %}</p>
 {{ form.non_field_errors }}{% endif %}
 <form method="post" novalidate>{% csrf_token %}
+<input type="hidden" name="action" value="{{ form.action }}">
 <fieldset class="module aligned">
 {% for field in form %}<div class="form-row{% if field.errors %} errors{% endif %}">{{ field.errors }}
 <div class="flex-container">{{ field.label_tag }} {{ field }}</div></div>{% endfor %}
@@ -163,7 +164,10 @@ class ApplicationAdmin(ServiceAdminMixin, NoDeleteMixin, HistoryAdmin):
             " ",
             '<a class="button" href="{}">{}</a>',
             (
-                (reverse("admin:applications_application_step", args=[application.pk, step]), STEP_LABELS[step])
+                (
+                    f"{reverse('admin:applications_application_step', args=[application.pk])}?action={step}",
+                    STEP_LABELS[step],
+                )
                 for step in steps
             ),
         )
@@ -176,14 +180,16 @@ class ApplicationAdmin(ServiceAdminMixin, NoDeleteMixin, HistoryAdmin):
 
     def get_urls(self):
         step = path(
-            "<path:object_id>/step/<str:action>/",
+            "<path:object_id>/step/",
             self.admin_site.admin_view(self.step_view),
             name="applications_application_step",
         )
         return [step, *super().get_urls()]
 
-    def step_view(self, request, object_id, action):
-        """One step of the application, through `application_transition`."""
+    def step_view(self, request, object_id):
+        """One step of the application (`?action=` on the way in, a hidden field on the way back), through
+        `application_transition`."""
+        action = (request.POST if request.method == "POST" else request.GET).get("action", "")
         # Through the admin's (scoped) queryset: an application outside the user's scope answers 404.
         application = get_object_or_404(self.get_queryset(request), pk=object_id if object_id.isdigit() else 0)
         if action not in services.TRANSITIONS:

@@ -144,20 +144,27 @@ def test_the_admin_shows_the_trail_and_moves_the_application_a_step(world):
     page = admin_client.get(reverse("admin:applications_application_change", args=[application.pk]))
     assert page.status_code == 200
     content = page.content.decode()
-    step_url = reverse("admin:applications_application_step", args=[application.pk, "county_review"])
-    assert step_url in content and "王审核" in content  # the button, and the trail inline
-    assert admin_client.get(step_url).status_code == 200
-    response = admin_client.post(step_url, {"result": "pass", **REVIEW})
+    step_url = reverse("admin:applications_application_step", args=[application.pk])
+    assert f"{step_url}?action=county_review" in content and "王审核" in content  # the button, the trail
+    assert admin_client.get(step_url, {"action": "county_review"}).status_code == 200
+    assert admin_client.get(step_url, {"action": "nonsense"}).status_code == 404
+    response = admin_client.post(step_url, {"action": "county_review", "result": "pass", **REVIEW})
     assert response.status_code == 200 and response.context["form"].errors  # organisations missing
     response = admin_client.post(
         step_url,
-        {"result": "pass", **REVIEW, "design_provider": world.provider.pk, "acceptance_provider": world.provider.pk},
+        {
+            "action": "county_review",
+            "result": "pass",
+            **REVIEW,
+            "design_provider": world.provider.pk,
+            "acceptance_provider": world.provider.pk,
+        },
     )
     assert response.status_code == 302
     assert Application.objects.get(pk=application.pk).state == "county_passed"
     other = browser(world, "street_b")
     assert other.get(reverse("admin:applications_application_change", args=[application.pk])).status_code == 404
-    assert other.get(step_url).status_code == 404
+    assert other.get(step_url, {"action": "county_review"}).status_code == 404
 
 
 def test_the_admin_fills_in_an_application_through_the_service(world):

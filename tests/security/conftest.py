@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from eldercare.accounts.models import Role
 from eldercare.accounts.services import role_grant
+from eldercare.applications.models import Application, ApplicationKind, ApplicationStep
+from eldercare.areas.models import Township
 from eldercare.beds.models import BedPhoto
 from eldercare.core.models import RecountRequest
 from eldercare.rollups.models import AreaDailySnapshot, AreaProgress, BatchProgress, RecipientProgress, RollupRun
@@ -45,6 +47,7 @@ ROLES = [
     Role.NATIONAL_OFFICIAL,
     Role.PROVINCIAL_OFFICIAL,
     Role.DISTRICT_OFFICIAL,
+    Role.STREET_OFFICIAL,
     Role.PROVIDER_STAFF,
     Role.CAREGIVER,
     Role.AUDITOR,
@@ -64,8 +67,10 @@ class Side:
         self.provider = ProviderFactory(name=f"机构{marker}", contact_name=f"联系人{marker}")
         self.provider.areas.add(self.area)
         self.caregiver = CaregiverFactory(provider=self.provider, name=f"护理员{marker}", phone="13700001111")
+        self.township = Township.objects.create(region=region, code=f"{region_code}001", name=f"街道{marker}")
         self.recipient = RecipientFactory(
             area=self.area,
+            township=self.township,
             provider=self.provider,
             name=f"老人{marker}",
             resident_id=make_resident_id(division=region_code, sequence=sequence),
@@ -73,6 +78,15 @@ class Side:
             guardian_phone="13987654321",
         )
         self.assessment = AssessmentFactory(recipient=self.recipient, assessor_name=f"评估员{marker}")
+        self.application = Application.objects.create(
+            kind=ApplicationKind.HOME_VISITS,
+            recipient=self.recipient,
+            township=self.township,
+            area=self.area,
+            provider=self.provider,
+            note=f"申请{marker}",
+        )
+        ApplicationStep.objects.create(application=self.application, action="create", to_state="draft", at=now)
         self.bed = FamilyCareBedFactory(recipient=self.recipient, platform_account=f"platform-{marker}")
         self.item = RetrofitItemFactory(bed=self.bed, serial_number=f"SN-{marker}")
         self.photo = BedPhoto.objects.create(
@@ -123,6 +137,7 @@ class World:
         scope = {
             Role.PROVINCIAL_OFFICIAL: {"province_code": "110000"},
             Role.DISTRICT_OFFICIAL: {"area_code": "110114"},
+            Role.STREET_OFFICIAL: {"township_code": "110114001"},
             Role.PROVIDER_STAFF: {"provider_credit_code": self.own.provider.credit_code},
             Role.CAREGIVER: {"provider_credit_code": self.own.provider.credit_code},
             Role.AUDITOR: {"area_code": "110114"},

@@ -34,10 +34,12 @@ def registered_models():
     )
 
 
-def side_rows(model, side) -> set:
+def side_rows(model, side, *, township: bool = False) -> set:
     """The rows of `model` on one side of the world, found through the model's scope path."""
     path = SCOPE_PATHS[model._meta.label_lower]
-    if path.area is not None:
+    if township:
+        lookup = {_join(path.township, "pk"): side.township.pk}
+    elif path.area is not None:
         lookup = {_join(path.area, "pk"): side.area.pk}
     else:
         lookup = {_join(path.provider, "pk"): side.provider.pk}
@@ -63,10 +65,17 @@ def expected(world, role, model) -> tuple[set, set]:
         return every, set()
     if role in NATIONWIDE_ROLES:
         return every, set()
-    reaches = path.provider is not None if role in PROVIDER_ROLES else path.area is not None
+    if role == Role.STREET_OFFICIAL:
+        reaches = path.township is not None
+    else:
+        reaches = path.provider is not None if role in PROVIDER_ROLES else path.area is not None
     if not reaches:
         return set(), every
-    own, foreign = side_rows(model, world.own), side_rows(model, world.foreign)
+    by_township = role == Role.STREET_OFFICIAL
+    own, foreign = (
+        side_rows(model, world.own, township=by_township),
+        side_rows(model, world.foreign, township=by_township),
+    )
     assert own, f"the security world has no {label} on the own side: add one to tests/security/conftest.py"
     assert foreign, f"the security world has no {label} on the foreign side: add one to tests/security/conftest.py"
     return own, foreign

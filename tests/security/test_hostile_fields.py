@@ -48,7 +48,7 @@ BAD_TIMES = [
 ]
 BAD_DATES = ["9999-12-31", "0001-01-01", "2023-02-30", "2023-07-01\x00"]
 TOKEN_PATH = "/api/v1/auth/token/"
-ROLES = [Role.PROVIDER_STAFF, Role.NATIONAL_OFFICIAL, Role.DISTRICT_OFFICIAL]
+ROLES = [Role.PROVIDER_STAFF, Role.NATIONAL_OFFICIAL, Role.DISTRICT_OFFICIAL, Role.STREET_OFFICIAL]
 COUNTS = {"api fields": 0, "api values": 0, "admin fields": 0, "admin values": 0}
 
 
@@ -129,6 +129,7 @@ def path_objects(world) -> dict:
         "providers": own.provider.pk,
         "caregivers": own.caregiver.pk,
         "assessments": own.assessment.pk,
+        "applications": own.application.pk,
     }
 
 

@@ -16,6 +16,7 @@ PERMISSIONS = {
     Role.NATIONAL_OFFICIAL: (False, False, True, True),
     Role.PROVINCIAL_OFFICIAL: (False, False, True, True),
     Role.DISTRICT_OFFICIAL: (False, False, True, True),
+    Role.STREET_OFFICIAL: (True, False, False, False),
     Role.PROVIDER_STAFF: (True, True, False, False),
     Role.CAREGIVER: (True, True, False, False),
     Role.AUDITOR: (False, False, False, False),

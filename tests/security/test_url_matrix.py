@@ -107,6 +107,7 @@ def foreign_value(world, role, model, kwarg):
         "areas.pilotarea": world.foreign.area,
         "areas.fundallocation": world.foreign.allocation,
         "areas.disbursement": world.foreign.disbursement,
+        "applications.application": world.foreign.application,
     }.get(model._meta.label_lower)
     if foreign is None:
         foreign = model._default_manager.exclude(pk__in=_visible_pks(world, role, model)).first()

@@ -1,4 +1,4 @@
-"""`{% applications_visible user as flag %}`: whether the header links to the applications page (templates/layout.html)."""
+"""`{% applications_visible user as flag %}`: whether the header links to the applications page."""
 
 from django import template
 
