@@ -246,6 +246,9 @@ PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", "50000000"))
 PHOTO_MAX_EDGE = int(os.environ.get("PHOTO_MAX_EDGE", "12000"))
 PHOTO_MIN_EDGE = int(os.environ.get("PHOTO_MIN_EDGE", "64"))
 PHOTO_STORED_MAX_EDGE = int(os.environ.get("PHOTO_STORED_MAX_EDGE", "2560"))
+# Exports link each photo to its image on this site: the address people open the site at (e.g.
+# https://eldercare.example.gov.cn). Empty: the link is the path alone.
+PHOTO_LINK_BASE_URL = os.environ.get("PHOTO_LINK_BASE_URL", "")
 # STORAGE_BACKEND=filesystem (MEDIA_ROOT, the default) or s3: any S3-compatible object store (AWS,
 # MinIO, Aliyun OSS, Tencent COS) through django-storages. The bucket stays private: photos are
 # served only by the application's scoped views, never by a public or signed bucket URL. Keys come

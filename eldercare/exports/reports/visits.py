@@ -1,9 +1,13 @@
 """The visit ledger and the ledger of exceptions and their resolutions, as of a day."""
 
+import functools
+
+from django.conf import settings
 from django.db.models import OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat
+from django.urls import reverse
 
-from eldercare.visits.models import HOLDING_STATUSES, Visit, VisitException, VisitStatus
+from eldercare.visits.models import HOLDING_STATUSES, PhotoKind, Visit, VisitException, VisitPhoto, VisitStatus
 
 from .. import vocabulary as v
 from ..models import ExportKind
@@ -28,6 +32,35 @@ from .base import (
 
 def _minutes(row, _context) -> int:
     return int((row["ended_at"] - row["started_at"]).total_seconds() // 60)
+
+
+# A photo's column holds its SHA-256 and a link to its image (the API serves it to signed-in users in
+# scope); `PHOTO_LINK_BASE_URL` makes the link absolute, so it opens from a spreadsheet.
+_PLACEHOLDER = 987654321987
+
+
+def _photo_link(kind: str) -> Source:
+    def link(row, _context) -> str:
+        if not row[f"photo_{kind}_sha256"]:
+            return ""
+        base = getattr(settings, "PHOTO_LINK_BASE_URL", "").rstrip("/")
+        return base + _path_template(kind).replace(str(_PLACEHOLDER), str(row["id"]))
+
+    return Source(("id", f"photo_{kind}_sha256"), link)
+
+
+@functools.cache
+def _path_template(kind: str) -> str:
+    """The image's address with a placeholder for the visit: one `reverse` a kind, not one a row."""
+    return reverse(f"api:visit-photo-{kind}-image", kwargs={"pk": _PLACEHOLDER})
+
+
+def with_photos(visits, end):
+    """Each visit's start and end photo stored by `end` (a photo is never replaced): their SHA-256."""
+    for kind in PhotoKind.values:
+        stored = VisitPhoto.objects.filter(visit_id=OuterRef("id"), kind=kind, created_at__lt=end)
+        visits = visits.annotate(**{f"photo_{kind}_sha256": Subquery(stored.values("sha256")[:1])})
+    return visits
 
 
 # --- Visit ledger -------------------------------------------------------------------------------
@@ -61,6 +94,10 @@ VISITS = Ledger(
         Column("是否计入", "str", 8, derived("counts_word")),
         Column("不计入原因", "str", 30, derived("reasons")),
         Column("异常及处理", "str", 40, derived("exceptions")),
+        Column("开始照片SHA-256", "str", 66, "photo_start_sha256"),
+        Column("开始照片链接", "str", 30, _photo_link("start")),
+        Column("结束照片SHA-256", "str", 66, "photo_end_sha256"),
+        Column("结束照片链接", "str", 30, _photo_link("end")),
         Column("录入时间", "datetime", 19, "created_at"),
     ),
     also_fetch=("id", "status", "void_reason", "countable", "counting_visit", "exception_text"),
@@ -91,7 +128,7 @@ def visit_rows_queryset(scope: Scope):
     )
     visits = scope.narrow(visits_as_of(scope.end))
     visits = _date_range(visits, scope.filters, "service_date")
-    return visits.annotate(exception_text=Subquery(exceptions)).order_by("id")
+    return with_photos(visits.annotate(exception_text=Subquery(exceptions)), scope.end).order_by("id")
 
 
 def _exception_words(text: str | None) -> tuple[list[str], list[str]]:
