@@ -14,8 +14,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from eldercare.exports.writers.pdf import PDF_FONT_NAME, RED, _require_glyphs, cjk_font
-from eldercare.exports.writers.provenance import chinese_date
+from eldercare.core.printing import PDF_FONT_NAME, RED, chinese_date, cjk_font
+from eldercare.core.printing import require_glyphs as _require_glyphs
 from eldercare.recipients.models import ConfirmationCard
 
 from .tokens import card_token

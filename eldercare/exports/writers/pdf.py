@@ -11,69 +11,20 @@ hash in its metadata is the one `verify_export` recomputes for the XLSX and CSV.
 """
 
 import datetime as dt
-import os
-from collections.abc import Iterable
 
-from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from eldercare.core.errors import DomainError
+from eldercare.core.printing import PDF_FONT_NAME, RED, cjk_font
+from eldercare.core.printing import require_glyphs as _require_glyphs
 
 from ..reports import Column, Report
 from .canonical import RowHasher, fixed, prepare
 from .provenance import PROVENANCE_SHEET, chinese_date, chinese_moment, provenance_sentences, scope_words
 
-PDF_FONT_NAME = "EldercareCJK"
-RED = "#c8102e"
 PROGRAMME = "居家和社区基本养老服务提升行动项目"
 # Type sizes tried for the table, largest first, until its columns fit the page's width.
 TABLE_SIZES = (8, 7.5, 7, 6.5, 6, 5.5, 5)
 MARGIN_MM = 12
-
-
-def cjk_font():
-    """The embedded CJK TrueType font; a clear error when it is not installed (never boxes for glyphs)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
-    path = settings.EXPORT_CJK_FONT
-    if not path or not os.path.exists(path):
-        raise DomainError(
-            _(
-                "PDF exports need a Chinese TrueType font, which is not installed at %(path)s. "
-                "Ask the administrator to install the fonts-wqy-microhei package or set EXPORT_CJK_FONT."
-            )
-            % {"path": path},
-            code="pdf_font_missing",
-        )
-    try:
-        registered = pdfmetrics.getFont(PDF_FONT_NAME)
-        if getattr(registered, "_eldercare_path", None) == path:
-            return registered
-    except KeyError:
-        pass
-    try:
-        font = TTFont(PDF_FONT_NAME, path, subfontIndex=settings.EXPORT_CJK_FONT_INDEX)
-    except TTFError as error:
-        raise DomainError(
-            _("The font %(path)s cannot be embedded in a PDF: %(error)s") % {"path": path, "error": error},
-            code="pdf_font_unusable",
-        ) from error
-    font._eldercare_path = path
-    pdfmetrics.registerFont(font)
-    return font
-
-
-def _require_glyphs(font, texts: Iterable[str]) -> None:
-    covered = font.face.charToGlyph  # code point → glyph
-    missing = sorted({char for text in texts for char in text if ord(char) > 0x7F and ord(char) not in covered})
-    if missing:
-        raise DomainError(
-            _("The PDF font has no glyphs for %(chars)s; install a complete CJK font.")
-            % {"chars": "".join(missing[:20])},
-            code="pdf_font_incomplete",
-        )
 
 
 def display(value, column: Column) -> str:

@@ -8,20 +8,13 @@ sidecar (next to a CSV, in its zip) and sentences (the PDF's last page). Dates a
 import datetime as dt
 import json
 
+from eldercare.core.printing import chinese_date
+
 from .. import vocabulary as v
 from ..reports import DEMO_MARK
 
 PROVENANCE_SHEET = "导出说明"
 SIDECAR_SUFFIX = ".provenance.json"
-
-
-def chinese_date(value) -> str:
-    """2026-12-02 → 2026年12月2日 (a date, or the ISO text of one)."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def chinese_moment(iso: str) -> str:
