@@ -50,6 +50,7 @@ class ExportKind(models.TextChoices):
     BEDS = "beds", _("Family care bed ledger (家庭养老床位台账)")
     EXCEPTIONS = "exceptions", _("Exceptions and resolutions (异常及处理)")
     DISBURSEMENTS = "disbursements", _("Fund disbursements (资金拨付)")
+    APPLICATIONS = "applications", _("Applications and their reviews (申请审核流转台账)")
 
 
 class ExportFormat(models.TextChoices):

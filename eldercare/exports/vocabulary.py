@@ -63,6 +63,25 @@ WORDS: dict[str, dict[str, str]] = {
     "sex": {"M": "男", "F": "女"},
     "retrofit_kind": {"accessibility": "适老化改造", "smart": "智能化改造"},
     "scope_level": {"national": "全部（本人范围内）", "province": "省", "area": "项目地区", "provider": "服务机构"},
+    "application_kind": {"home_visits": "居家养老上门服务", "family_care_bed": "家庭养老床位"},
+    "application_state": {
+        "draft": "暂存",
+        "submitted": "已提交",
+        "street_passed": "街道初审通过",
+        "street_failed": "街道初审不通过",
+        "county_passed": "区县审核通过",
+        "county_failed": "区县审核不通过",
+        "assigned": "已分派",
+    },
+    "application_step": {
+        "create": "填报",
+        "update": "修改",
+        "submit": "提交",
+        "street_review": "街道初审",
+        "county_review": "区县审核",
+        "assign": "执行分派",
+        "reopen": "退回修改",
+    },
 }
 
 # Why a visit does not count, in the order they are listed.

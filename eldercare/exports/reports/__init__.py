@@ -18,6 +18,7 @@ and re-exports what callers import.
 """
 
 from ..models import ExportKind
+from .applications import APPLICATION_COLUMNS, APPLICATIONS, applications_ledger
 from .base import CHUNK_SIZE, DEMO_MARK, Column, Ledger, Report, Scope
 from .beds import BED_COLUMNS, BEDS, bed_ledger
 from .progress import (
@@ -48,11 +49,12 @@ BUILDERS = {
     ExportKind.BEDS: bed_ledger,
     ExportKind.EXCEPTIONS: exception_ledger,
     ExportKind.DISBURSEMENTS: disbursement_ledger,
+    ExportKind.APPLICATIONS: applications_ledger,
 }
 
 
 LEDGERS: dict[str, Ledger] = {
-    ledger.kind: ledger for ledger in (PROGRESS, RECIPIENTS, VISITS, BEDS, EXCEPTIONS, DISBURSEMENTS)
+    ledger.kind: ledger for ledger in (PROGRESS, RECIPIENTS, VISITS, BEDS, EXCEPTIONS, DISBURSEMENTS, APPLICATIONS)
 }
 
 
@@ -69,6 +71,8 @@ def ledger_with_header(header: list[str]) -> Ledger | None:
 
 
 __all__ = [
+    "APPLICATIONS",
+    "APPLICATION_COLUMNS",
     "BEDS",
     "BED_COLUMNS",
     "BUILDERS",
@@ -90,6 +94,7 @@ __all__ = [
     "Ledger",
     "Report",
     "Scope",
+    "applications_ledger",
     "bed_ledger",
     "build_report",
     "disbursement_ledger",
