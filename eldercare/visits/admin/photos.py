@@ -82,10 +82,6 @@ class VisitPhotoInline(NoDeleteInlineMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
 
-    def has_view_permission(self, request, obj=None):
-        # A visit being logged has no photos yet: the add page shows none.
-        return obj is not None and super().has_view_permission(request, obj)
-
     def has_add_permission(self, request, obj=None):
         return False  # from the phone, through the API
 

@@ -9,10 +9,10 @@ shows the blocking ones under their own tab, each with how many are open.
 import datetime as dt
 
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,8 +23,13 @@ from eldercare.providers.models import Provider
 
 from .. import services
 from ..forms import ReviewDecisionForm
-from ..models import ExceptionStatus, ReviewReasonCode, Severity, VisitException
+from ..models import ExceptionStatus, ReviewReasonCode, Severity, VisitException, VisitPhoto
+from ..photo_apis import visit_photo_path
 from .common import RESOLVE_LIMIT, action_page, count_decision_html, ids_within, writes_in_scope
+from .photos import thumbnail_html
+
+# Thumbnails in the queue: small, so a page of a hundred rows stays readable (and loads lazily).
+QUEUE_THUMBNAIL_PX = 40
 
 
 class ExceptionStatusFilter(admin.SimpleListFilter):
@@ -136,6 +141,7 @@ class VisitExceptionAdmin(NoDeleteMixin, HistoryAdmin):
         "caregiver_name",
         "type",
         "detail",
+        "photos",
         "entered_ago",
         "where",
     ]
@@ -182,6 +188,11 @@ class VisitExceptionAdmin(NoDeleteMixin, HistoryAdmin):
 
     class Media:
         css = {"all": ["visits/review_queue.css"]}
+
+    def get_queryset(self, request):
+        # The visit's photos in one query for the whole page, not one a row.
+        photos = VisitPhoto.objects.only("id", "visit_id", "kind").order_by("-kind")
+        return super().get_queryset(request).prefetch_related(Prefetch("visit__photos", queryset=photos))
 
     def has_add_permission(self, request):
         return False  # raised only by verification
@@ -268,6 +279,17 @@ class VisitExceptionAdmin(NoDeleteMixin, HistoryAdmin):
     @admin.display(description=_("caregiver"))
     def caregiver_name(self, exception: VisitException) -> str:
         return exception.visit.caregiver.name
+
+    @admin.display(description=_("photos"))
+    def photos(self, exception: VisitException) -> str:
+        """The start and end photos beside the visit: what the caregiver saw at the door."""
+        shown = [
+            thumbnail_html(
+                visit_photo_path(photo.visit_id, photo.kind), photo.get_kind_display(), edge=QUEUE_THUMBNAIL_PX
+            )
+            for photo in exception.visit.photos.all()
+        ]
+        return format_html_join(" ", "{}", ((html,) for html in shown)) if shown else "—"
 
     @admin.display(description=_("entered"), ordering="visit__created_at")
     def entered_ago(self, exception: VisitException) -> str:
