@@ -14,7 +14,6 @@ from django.test import Client
 from django.utils import timezone
 
 from eldercare.accounts.models import Role
-from eldercare.accounts.services import role_grant
 from eldercare.applications.models import Application, ApplicationKind, ApplicationStep
 from eldercare.areas.models import Township
 from eldercare.beds.models import BedPhoto
@@ -36,6 +35,7 @@ from tests.factories import (
     ServiceItemFactory,
     VisitFactory,
     make_resident_id,
+    make_user,
 )
 
 FOREIGN_MARKER = "FRNB"
@@ -124,9 +124,9 @@ class World:
         ReviewReasonCode.objects.create(code="ok", label="核实无误", decision=ReviewReasonCode.Decision.ACCEPT)
         self.users = {role: self._user(role) for role in ROLES}
         # Someone on the foreign side, who owns rows of their own (an export job, say).
-        self.foreign_official = role_grant(
-            username="foreign-district", role=Role.DISTRICT_OFFICIAL, area_code="310115", password=PASSWORD
-        ).user
+        self.foreign_official = make_user(
+            "foreign-district", Role.DISTRICT_OFFICIAL, area=self.foreign.area, password=PASSWORD
+        )
         self.owned = {}
         self._export_jobs()
         from eldercare.accounts.tokens import token_issue
@@ -134,15 +134,16 @@ class World:
         self.api_token, _text = token_issue(user=self.foreign_official)  # API tokens: administrators only
 
     def _user(self, role):
+        own = self.own
         scope = {
-            Role.PROVINCIAL_OFFICIAL: {"province_code": "110000"},
-            Role.DISTRICT_OFFICIAL: {"area_code": "110114"},
-            Role.STREET_OFFICIAL: {"township_code": "110114001"},
-            Role.PROVIDER_STAFF: {"provider_credit_code": self.own.provider.credit_code},
-            Role.CAREGIVER: {"provider_credit_code": self.own.provider.credit_code},
-            Role.AUDITOR: {"area_code": "110114"},
+            Role.PROVINCIAL_OFFICIAL: {"province": own.area.region.parent},
+            Role.DISTRICT_OFFICIAL: {"area": own.area},
+            Role.STREET_OFFICIAL: {"township": own.township},
+            Role.PROVIDER_STAFF: {"provider": own.provider},
+            Role.CAREGIVER: {"provider": own.provider},
+            Role.AUDITOR: {"area": own.area},
         }.get(role, {})
-        return role_grant(username=f"user-{role}", role=role, password=PASSWORD, **scope).user
+        return make_user(f"user-{role}", role, password=PASSWORD, **scope)
 
     def _export_jobs(self):
         from eldercare.exports.models import ExportJob
