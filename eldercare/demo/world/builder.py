@@ -27,7 +27,7 @@ from eldercare.visits.models import Visit
 from eldercare.visits.verification import verify_visits
 
 from ..names import KNOWN_CENTRES, PROVINCE_CENTRES
-from . import batches, snapshots, storage
+from . import batches, snapshots, storage, workflow
 from .base import DEFAULT_RECIPIENTS, DEFAULT_SEED, HISTORY_SHARE, AreaPlan, Dice, one_year_from
 from .beds import BedMaker
 from .money import MoneyMaker
@@ -286,6 +286,7 @@ def demo_world_create(*, today: dt.date, recipients: int = DEFAULT_RECIPIENTS, s
     world.fill()
     world.staff()
     world.lay_out_visits_and_money()
+    workflow.place_in_townships(world, seed=seed)
     storage.save(world)
     # Verified in day order: each round of verification then looks for overlaps on a few days only.
     ordered = sorted(world.visits.visits, key=lambda visit: (visit.service_date, visit.pk))
@@ -293,4 +294,5 @@ def demo_world_create(*, today: dt.date, recipients: int = DEFAULT_RECIPIENTS, s
     verify_visits([visit.pk for visit in ordered], now=end_of_today)
     areas = [plan.area for plan in world.area_plans]
     recompute_all(areas=areas, today=today)
+    workflow.add_applications(world, seed=seed)
     return world.summarise(snapshots.backfill(areas, today=today))
