@@ -221,7 +221,14 @@ class FamilyCareBedViewSet(
             "(a resend): nothing changed. 409: it is stored as another stage or item."
         ),
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[PhotoMultiPartParser])
+    # A bed's photos are few: one plain list, no pages or filters.
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[PhotoMultiPartParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def photos(self, request, pk=None, **kwargs):
         """List the bed's photos, or add one through `bed_photo_add` (a resend answers the stored one)."""
         bed = self.get_object()
