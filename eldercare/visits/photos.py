@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
@@ -105,7 +106,7 @@ class CheckedPhoto:
 
 
 def too_large_message() -> str:
-    return _("The photo is larger than %(limit)d MB.") % {"limit": max_bytes() // (1024 * 1024)}
+    return _("The photo is larger than %(limit)s.") % {"limit": filesizeformat(max_bytes())}
 
 
 def _too_large() -> DomainError:

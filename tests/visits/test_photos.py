@@ -246,17 +246,18 @@ def test_an_oversize_body_is_refused_from_its_declared_length(world, as_caregive
         CONTENT_LENGTH=str(50 * 1024 * 1024),
     )
     assert answer.status_code == 400
-    assert "MB" in answer.json()["detail"]
+    assert "KB" in answer.json()["detail"]  # the limit, 300 KB here
 
 
-def test_an_oversize_photo_in_the_body_is_refused_while_it_is_read(world, as_caregiver, settings):
+def test_an_oversize_photo_in_the_body_is_refused_while_it_is_read(world, as_caregiver, settings, monkeypatch):
     settings.PHOTO_MAX_BYTES = 20 * 1024
-    big = photo_bytes((1200, 900), color=(10, 200, 10))  # noise-free but well over 20 KB once framed
-    big += b"\x00" * (40 * 1024)
+    big = photo_bytes((1200, 900), color=(10, 200, 10)) + b"\x00" * (40 * 1024)  # declared length within the framing
+    monkeypatch.setattr(photos, "check_photo", lambda upload: pytest.fail("the body should have been refused"))
 
-    answer = post_photo(as_caregiver, world["visit"], big)
+    answer = post_photo(as_caregiver, world["visit"], big, HTTP_ACCEPT_LANGUAGE="en")
 
     assert answer.status_code == 400
+    assert answer.json()["detail"] == "The photo is larger than 20.0\xa0KB."
     assert not VisitPhoto.objects.exists()
 
 
