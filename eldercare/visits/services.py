@@ -240,6 +240,16 @@ def visit_update(
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise DomainError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if (
+        locked.satisfaction_source == SatisfactionSource.RECIPIENT
+        and changes.get("satisfaction", locked.satisfaction) != locked.satisfaction
+    ):
+        # The older person's own answer on the confirmation page weighs more than a recorded one.
+        raise DomainError(
+            _("The older person rated this visit themselves; their rating is not replaced."),
+            field="satisfaction",
+            code="satisfaction_rated_by_recipient",
+        )
     earlier_partners = overlap_partner_ids(locked)
     location = {name: changes.pop(name) for name in LOCATION_FIELDS if name in changes}
     before = snapshot(locked, {*changes, *location, "coordinate_system", "satisfaction_source"})
@@ -253,7 +263,7 @@ def visit_update(
             _reexpress_untouched(locked, location, system)
             location = _completed_pairs(locked, location, system)
         _place_or_refuse(locked, system=system, sent=location)
-    if "satisfaction" in changes:
+    if locked.satisfaction != before.get("satisfaction", locked.satisfaction):
         locked.satisfaction_source = _satisfaction_source(locked.satisfaction)
     _validated_save(locked, acting_user=_acting(acting_user), reason=reason or str(_("Visit changed")))
     if items is not None:

@@ -145,6 +145,21 @@ def test_a_voided_visit_raises_no_evidence_exception(log_visit, recipient, card)
     assert holding(visit) == set()
 
 
+def test_a_rating_the_older_person_gave_is_not_replaced_by_an_edit(log_visit, card):
+    from eldercare.core.errors import DomainError
+    from eldercare.visits import services
+
+    visit = log_visit(satisfaction="dissatisfied")
+    assert visit.satisfaction_source == "caregiver"
+    Visit.objects.filter(pk=visit.pk).update(satisfaction="satisfied", satisfaction_source="recipient")
+    with pytest.raises(DomainError) as caught:
+        services.visit_update(visit=visit, satisfaction="dissatisfied", reason="the caregiver disagrees")
+    assert caught.value.field == "satisfaction"
+    services.visit_update(visit=visit, satisfaction="satisfied", note="补充说明", reason="a note")
+    visit.refresh_from_db()
+    assert (visit.satisfaction, visit.satisfaction_source, visit.note) == ("satisfied", "recipient", "补充说明")
+
+
 # --- The contract and the cost --------------------------------------------------------------------------
 
 
