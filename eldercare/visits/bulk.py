@@ -310,10 +310,12 @@ def _sent(visit: Visit, name: str) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _content(visit: Visit, item_codes, *, provider_given: bool) -> tuple:
+def _content(visit: Visit, item_codes, *, provider_given: bool, satisfaction: bool = True) -> tuple:
     """What makes two uploads of one UUID the same visit (the provider only when the item names it).
 
-    Coordinates are compared as sent, in the system sent: the same upload is the same visit.
+    Coordinates are compared as sent, in the system sent. A satisfaction the older person has since
+    replaced with their own rating is left out (`satisfaction=False`): the phone's resend still carries
+    the one it recorded.
     """
     return (
         visit.recipient_id,
@@ -325,7 +327,7 @@ def _content(visit: Visit, item_codes, *, provider_given: bool) -> tuple:
         visit.coordinate_system,
         *(_sent(visit, name) for name in DECIMAL_FIELDS),
         *(getattr(visit, name) for name in ACCURACY_FIELDS),
-        visit.satisfaction or "",
+        (visit.satisfaction or "") if satisfaction else None,
         visit.note or "",
         tuple(sorted(item_codes)),
     )
@@ -368,9 +370,11 @@ def _ingest_once(parsed: list[_Item], acting_user) -> list[ItemResult]:
         stored = existing.get(item.client_uuid)
         if stored is not None:
             stored_visit, stored_codes = stored
-            same = content is not None and content == _content(
-                stored_visit, stored_codes, provider_given=item.provider_id is not None
-            )
+            given = item.provider_id is not None
+            kept = stored_visit.satisfaction_source != SatisfactionSource.RECIPIENT
+            same = content is not None and _content(
+                visit, item.item_codes, provider_given=given, satisfaction=kept
+            ) == _content(stored_visit, stored_codes, provider_given=given, satisfaction=kept)
             result = ItemResult(item.index, label, ALREADY_PRESENT if same else CONFLICT, id=stored_visit.pk)
         elif item.errors:
             result = ItemResult(item.index, label, REJECTED, errors=item.errors)

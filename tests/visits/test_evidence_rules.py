@@ -160,6 +160,33 @@ def test_a_rating_the_older_person_gave_is_not_replaced_by_an_edit(log_visit, ca
     assert (visit.satisfaction, visit.satisfaction_source, visit.note) == ("satisfied", "recipient", "补充说明")
 
 
+def test_the_phones_resend_after_the_older_person_rated_is_already_present(recipient, caregiver, admin_user):
+    from rest_framework.test import APIClient
+
+    from tests.factories import ServiceCategoryFactory
+
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    item = {
+        "client_uuid": "5b0f3f6e-1d8e-4a53-9a55-3f6d2c1b0a77",
+        "recipient": recipient.pk,
+        "caregiver": caregiver.pk,
+        "category": ServiceCategoryFactory().code,
+        "started_at": at(dt.date(2023, 8, 1), 9).isoformat(),
+        "ended_at": at(dt.date(2023, 8, 1), 10).isoformat(),
+        "satisfaction": "satisfied",
+    }
+    first = api.post("/api/v1/visits/bulk/", {"visits": [item]}, format="json").json()
+    # The older person rates it on the confirmation page before the phone hears back and resends.
+    Visit.objects.filter(pk=first["results"][0]["id"]).update(
+        satisfaction="dissatisfied", satisfaction_source="recipient"
+    )
+    again = api.post("/api/v1/visits/bulk/", {"visits": [item]}, format="json").json()
+    assert again["results"][0]["status"] == "already_present", again
+    changed = api.post("/api/v1/visits/bulk/", {"visits": [item | {"note": "另一次"}]}, format="json").json()
+    assert changed["results"][0]["status"] == "conflict", changed
+
+
 # --- The contract and the cost --------------------------------------------------------------------------
 
 
