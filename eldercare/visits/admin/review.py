@@ -141,9 +141,10 @@ class VisitExceptionAdmin(NoDeleteMixin, HistoryAdmin):
         "caregiver_name",
         "type",
         "detail",
-        "photos",
         "entered_ago",
         "where",
+        # Last, so the sortable columns keep their numbers in saved links (?o=6 sorts by entry age).
+        "photos",
     ]
     list_filter = [
         SeverityFilter,
