@@ -98,6 +98,14 @@ def world(db):
     from eldercare.accounts.tokens import token_issue
 
     token_issue(user=user)  # an API token (administrators list and revoke them)
+    from eldercare.applications.services import application_create
+    from eldercare.areas.models import Township
+
+    township = Township.objects.create(region=area.region, code=f"{area.region.code}001", name="测试街道")
+    applicant = eligible_recipient(area, provider)
+    applicant.township = township
+    applicant.save()
+    application_create(kind="home_visits", recipient=applicant, user=None)  # an application with its trail
     return {
         "area": area,
         "provider": provider,
