@@ -11,7 +11,15 @@ from eldercare.providers.models import Caregiver, Provider
 from eldercare.recipients.models import Recipient
 
 from .bulk import ITEM_STATUSES
-from .models import ReviewReasonCode, Satisfaction, ServiceCategory, ServiceItem, Visit, VisitException
+from .models import (
+    ReviewReasonCode,
+    Satisfaction,
+    SatisfactionSource,
+    ServiceCategory,
+    ServiceItem,
+    Visit,
+    VisitException,
+)
 
 VISIT_FIELDS = [
     "id",
@@ -87,6 +95,7 @@ class VisitSerializer(StrictModelSerializer):
     items = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     # Read-only model fields lose `allow_blank`; say it, so the schema admits the empty value.
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True, read_only=True)
+    satisfaction_source = serializers.ChoiceField(choices=SatisfactionSource.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Visit
