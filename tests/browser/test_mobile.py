@@ -70,6 +70,9 @@ def phone(monkeypatch, live_server):
             permissions=["geolocation"],
             geolocation={"latitude": 40.22, "longitude": 116.23, "accuracy": 10},
         )
+        # What the page and its service worker say goes to the test's output (shown when it fails).
+        context.on("console", lambda message: print(f"console {message.type}: {message.text}"))
+        context.on("weberror", lambda error: print(f"page error: {error.error}"))
         page = context.new_page()
         page.set_default_timeout(20_000)
         try:
@@ -77,6 +80,11 @@ def phone(monkeypatch, live_server):
         finally:
             context.close()
             browser.close()
+
+
+def service_worker_active(page) -> None:
+    """Wait until the page's service worker is installed and active: from then on a page opened offline is served."""
+    assert page.evaluate("async () => (await navigator.serviceWorker.ready).active.state") == "activated"
 
 
 def shot(page, name: str) -> None:
@@ -190,7 +198,7 @@ def test_a_caregiver_records_visits_at_the_door_online_and_offline_and_each_is_s
     page.locator("[data-testid=recipient-row]").first.wait_for()
     assert caregiver.name in page.get_by_test_id("who").inner_text()
     assert page.get_by_test_id("network").inner_text() == "在线"
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    service_worker_active(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "02-people")
 
@@ -215,12 +223,19 @@ def test_a_caregiver_records_visits_at_the_door_online_and_offline_and_each_is_s
     assert state_of(page, second) == state_of(page, third) == "待上传"
     shot(page, "06-offline-two-waiting")
     page.reload()
-    page.get_by_test_id("waiting-count").wait_for()
+    page.get_by_test_id("cached-data").wait_for()  # the people come from the last answer kept
     assert page.get_by_test_id("waiting-count").inner_text() == "待上传 2 条"
-    assert page.get_by_test_id("cached-data").is_visible()  # the people come from the last answer kept
     assert page.locator("[data-testid=recipient-row]").count() > 3
     assert not Visit.objects.filter(recipient__in=[second, third], service_date=second_start.date()).exists()
     shot(page, "07-offline-reloaded")
+    # Closed and opened again, still offline: the service worker serves the page, IndexedDB kept both.
+    page.close()
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(live_server.url + "/m/")
+    page.get_by_test_id("cached-data").wait_for()
+    assert page.get_by_test_id("waiting-count").inner_text() == "待上传 2 条"
+    assert [state_of(page, person) for person in (second, third)] == ["待上传", "待上传"]
 
     # Online again: both are sent on their own, with their photos, and both count.
     context.set_offline(False)
@@ -337,7 +352,7 @@ def test_a_conflict_and_a_refusal_are_said_in_words_and_kept_until_the_caregiver
     # Read and removed by the caregiver, and only then.
     page.once("dialog", lambda dialog: dialog.accept())
     problems.first.get_by_role("button", name="我已知晓，移除").click()
-    page.wait_for_function("document.querySelectorAll('[data-testid=problem-row]').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=problem-row]').length === 1")
 
 
 def test_a_visit_recorded_offline_waits_through_an_expired_sign_in_and_is_sent_after_signing_in_again(
@@ -349,7 +364,7 @@ def test_a_visit_recorded_offline_waits_through_an_expired_sign_in_and_is_sent_a
     (person,) = people_to_visit(caregiver, start.date(), 1)
     page.clock.install(time=start - dt.timedelta(minutes=5))
     sign_in(page, live_server)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    service_worker_active(page)
 
     context.set_offline(True)
     page.get_by_test_id("network").filter(has_text="离线").wait_for()

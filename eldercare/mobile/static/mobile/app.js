@@ -27,11 +27,13 @@ const state = {
   authExpired: false,
   blocked: "",
   loginUrl: config.urls.login,
+  search: "",
 };
 
 const view = document.getElementById("view");
 
 function render() {
+  state.online = navigator.onLine;
   const network = document.getElementById("network");
   network.textContent = state.online ? t("online") : t("offline");
   network.className = `pill ${state.online ? "online" : "offline"}`;
@@ -39,10 +41,22 @@ function render() {
   const data = state.today;
   who.textContent = data ? [data.provider.name, state.caregiver?.name ?? data.user.username].join(" · ") : state.auth?.username ?? "";
   const open = state.mine.find((v) => v.client_uuid === state.openUuid && v.state === "in_progress");
+  // A re-render (say, when sending ends) must not take the search box from under the caregiver's thumb.
+  const typing = document.activeElement?.dataset?.testid === "search";
   if (!open) replaceContent(view, homeView(state, actions));
   else if (open.ended_at) replaceContent(view, finishView(state, open, actions));
   else replaceContent(view, visitView(state, open, actions));
-  document.body.dataset.ready = "true";
+  if (typing) view.querySelector("[data-testid=search]")?.focus();
+}
+
+/** Sent visits whose photos are stored too stay on the phone this long, then go (they are on the server). */
+const KEEP_SENT_DAYS = 7;
+
+async function forgetOldSentVisits() {
+  const cutoff = Date.now() - KEEP_SENT_DAYS * 86400000;
+  for (const visit of await allVisits()) {
+    if (visit.state === "sent" && !isWaiting(visit) && new Date(visit.started_at).getTime() < cutoff) await deleteVisit(visit.client_uuid);
+  }
 }
 
 async function reloadVisits() {
@@ -55,14 +69,34 @@ function chooseCaregiverFrom(data, remembered) {
   return data.caregivers.find((c) => c.id === remembered) ?? null;
 }
 
+// The last answer of today's list is kept in the Cache API, where the service worker answers from it
+// offline. The page keeps it too: a page the worker does not control yet (the first visit, while the
+// worker installs) must still find its list offline.
+async function keepToday(data) {
+  if (!("caches" in window)) return;
+  const cache = await caches.open(config.dataCache);
+  await cache.put(config.urls.today, new Response(JSON.stringify(data), { headers: { "Content-Type": "application/json" } }));
+}
+
+async function keptToday() {
+  if (!("caches" in window)) return null;
+  const kept = await (await caches.open(config.dataCache)).match(config.urls.today, { ignoreVary: true });
+  return kept ? kept.json() : null;
+}
+
+async function showToday(data, cached) {
+  state.today = data;
+  state.todayCached = cached;
+  state.blocked = "";
+  state.caregiver = chooseCaregiverFrom(data, await kvGet("caregiver"));
+}
+
 async function loadToday() {
   try {
     const answer = await request(config.urls.today, { token: state.auth.token });
     if (answer.status === 200) {
-      state.today = answer.data;
-      state.todayCached = answer.fromCache;
-      state.blocked = "";
-      state.caregiver = chooseCaregiverFrom(answer.data, await kvGet("caregiver"));
+      await showToday(answer.data, answer.fromCache);
+      if (!answer.fromCache) await keepToday(answer.data);
       await takeServerDecisions(answer.data.visits);
     } else if (answer.status === 403) {
       state.blocked = messageOf(answer.data);
@@ -70,6 +104,10 @@ async function loadToday() {
   } catch (error) {
     if (error instanceof AuthError) state.authExpired = true;
     else if (!(error instanceof OfflineError)) throw error;
+    else if (!state.today) {
+      const kept = await keptToday();
+      if (kept) await showToday(kept, true);
+    }
   }
 }
 
@@ -84,8 +122,16 @@ async function takeServerDecisions(serverVisits) {
   await reloadVisits();
 }
 
+// Asked to send while a run is on its way (the network came back during a run that failed offline):
+// run once more when it ends, rather than wait for the timer.
+let syncAgain = false;
+
 async function sync() {
   if (!state.auth || state.authExpired) return;
+  if (state.syncing) {
+    syncAgain = true;
+    return;
+  }
   state.syncing = true;
   render();
   const before = state.mine.filter(isWaiting).length;
@@ -100,6 +146,10 @@ async function sync() {
   }
   if (before && state.online) await loadToday();
   render();
+  if (syncAgain) {
+    syncAgain = false;
+    await sync();
+  }
 }
 
 async function changeVisit(visit, change) {
@@ -256,12 +306,7 @@ async function boot() {
     return;
   }
   document.getElementById("sign-out").addEventListener("click", signOut);
-  await reloadVisits();
-  state.openUuid = state.mine.find((v) => v.state === "in_progress")?.client_uuid ?? null;
-  render();
-  await loadToday();
-  render();
-  await sync();
+  // Listening before the first await: the network may come and go while the page starts.
   window.addEventListener("online", () => {
     state.online = true;
     sync().then(loadToday).then(render);
@@ -270,6 +315,13 @@ async function boot() {
     state.online = false;
     render();
   });
+  await forgetOldSentVisits();
+  await reloadVisits();
+  state.openUuid = state.mine.find((v) => v.state === "in_progress")?.client_uuid ?? null;
+  render();
+  await loadToday();
+  render();
+  await sync();
   setInterval(() => {
     if (navigator.onLine && state.mine.some(isWaiting)) sync();
   }, RETRY_EVERY_MS);

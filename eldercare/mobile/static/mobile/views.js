@@ -38,7 +38,7 @@ function statusPanel(state, actions) {
   const waiting = state.mine.filter(isWaiting).length;
   return h(
     "section",
-    { class: "panel status", testid: "queue-status" },
+    { class: "panel status", testid: "queue-status", role: "status" },
     waiting
       ? h("p", { class: "waiting", testid: "waiting-count" }, t("waiting_count", { n: waiting }))
       : h("p", { class: "all-sent", testid: "all-sent" }, t("all_sent")),
@@ -152,13 +152,16 @@ function peoplePanel(state, actions) {
     waitingToday.set(v.recipient.id, (waitingToday.get(v.recipient.id) ?? 0) + 1);
   }
   const canStart = Boolean(state.caregiver) && !busy;
+  const wanted = state.search.trim();
   const search = h("input", {
     type: "search",
     testid: "search",
+    value: state.search,
     placeholder: t("search_placeholder"),
     "aria-label": t("search_placeholder"),
     oninput: (event) => {
-      const text = event.target.value.trim();
+      state.search = event.target.value;
+      const text = state.search.trim();
       for (const row of document.querySelectorAll("[data-testid=recipient-row]")) row.hidden = Boolean(text) && !row.dataset.name.includes(text);
     },
   });
@@ -177,7 +180,7 @@ function peoplePanel(state, actions) {
       data.recipients.map((person) =>
         h(
           "li",
-          { testid: "recipient-row", dataset: { recipient: person.id, name: person.name } },
+          { testid: "recipient-row", dataset: { recipient: person.id, name: person.name }, hidden: Boolean(wanted) && !person.name.includes(wanted) },
           h(
             "div",
             { class: "line" },

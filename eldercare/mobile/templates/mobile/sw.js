@@ -9,8 +9,9 @@ const SHELL = {{ shell_json|safe }};
 const PAGES = {{ pages_json|safe }};
 const TODAY = {{ today_json|safe }};
 const STATIC_PREFIX = {{ static_prefix_json|safe }};
-// A page asked for with a slow network is answered from the copy after this long.
+// A page asked for with a slow network is answered from the copy after this long; today's list a bit later.
 const NETWORK_TIMEOUT_MS = 4000;
+const DATA_TIMEOUT_MS = 8000;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -61,7 +62,7 @@ async function page(request, path) {
 // Today's list: the network first, then the last answer, marked so the page can say how old it is.
 async function today(request) {
   try {
-    const response = await fetch(request);
+    const response = await withTimeout(fetch(request), DATA_TIMEOUT_MS);
     if (response.ok) {
       const cache = await caches.open(DATA_CACHE);
       await cache.put(TODAY, response.clone());
