@@ -36,9 +36,9 @@ PHRASES: dict[str, tuple[str, str]] = {
         "{n} visit records wait on this phone; they are sent once you sign in.",
     ),
     "login_hint": (
-        "登录后，本机保存登录凭证，离线时也可记录服务；丢失手机请联系机构管理员注销。",
+        "登录后，本机保存登录凭证，离线时也可记录服务；手机丢失时请联系系统管理员注销其登录凭证。",
         "Once signed in, this phone keeps a sign-in token and records visits offline too; if you lose the "
-        "phone, ask your provider's administrator to revoke it.",
+        "phone, ask a system administrator to revoke its token.",
     ),
     # The queue
     "waiting_count": ("待上传 {n} 条", "{n} waiting to be sent"),
@@ -137,6 +137,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "geo_timeout": ("定位超时", "timed out"),
     "geo_unavailable": ("暂时无法定位", "location unavailable"),
     "geo_unsupported": ("此浏览器不支持定位", "this browser cannot locate"),
+    "geo_interrupted": ("定位被中断", "locating was interrupted"),
     "locate_again": ("重新定位", "Try again"),
     "photo_start": ("开始现场照片", "Photo at the start"),
     "photo_end": ("结束现场照片", "Photo at the end"),

@@ -26,6 +26,7 @@ from eldercare.visits.models import Visit, VisitPhoto
 from eldercare.visits.verification import count_decision
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.demo.conftest import small_world  # noqa: F401 - the fixture
+from tests.factories import USER_PASSWORD, CaregiverFactory, ProviderFactory, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "eldercare-demo"  # the README's demo password
@@ -391,3 +392,24 @@ def test_a_visit_recorded_offline_waits_through_an_expired_sign_in_and_is_sent_a
     (visit,) = Visit.objects.filter(recipient=person, service_date=start.date())
     assert count_decision(visit).counts
     assert VisitPhoto.objects.filter(visit=visit).count() == 1
+
+
+def test_the_phone_sign_in_goes_through_the_lockout_and_says_why_in_chinese(phone, live_server, settings, db):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 2
+    provider = ProviderFactory()
+    make_user("wangfang", "caregiver", provider=provider, caregiver=CaregiverFactory(provider=provider))
+    _context, page = phone
+    page.goto(live_server.url + "/m/login/")
+    page.fill("#id_username", "wangfang")
+    statuses = []
+    for password in ["wrong-1", "wrong-2", USER_PASSWORD]:  # the right one too, once locked
+        page.fill("#id_password", password)
+        with page.expect_response("**/api/v1/auth/token/") as answer:
+            page.get_by_test_id("login-submit").click()
+        statuses.append(answer.value.status)
+    assert statuses == [400, 429, 429]  # the second failure locks the account; then even the right password
+    locked = "登录失败次数过多：密码错误 2 次后，该账号在此地址已被锁定。"
+    page.get_by_test_id("login-problem").filter(has_text=locked).wait_for()
+    assert page.url.endswith("/m/login/")
+    shot(page, "11-sign-in-locked")

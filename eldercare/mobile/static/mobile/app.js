@@ -28,6 +28,8 @@ const state = {
   blocked: "",
   loginUrl: config.urls.login,
   search: "",
+  // Check-ins and check-outs being located now ("<client uuid>:checkin"); lost with a reload, then asked again.
+  locating: new Set(),
 };
 
 const view = document.getElementById("view");
@@ -158,9 +160,22 @@ async function changeVisit(visit, change) {
   render();
 }
 
+/** Where the phone is, for the check-in or check-out of a visit still being recorded (a late answer never
+ * changes a visit already queued: its resend must be the same content). */
 async function fix(visit, prefix) {
-  const position = await locate();
-  await changeVisit(visit, (v) => ({ ...v, [prefix]: position }));
+  const key = `${visit.client_uuid}:${prefix}`;
+  state.locating.add(key);
+  render();
+  try {
+    const position = await locate();
+    await updateVisit(visit.client_uuid, (v) =>
+      v.state === "in_progress" && (prefix === "checkin" || v.ended_at) ? { ...v, [prefix]: position } : null,
+    );
+  } finally {
+    state.locating.delete(key);
+    await reloadVisits();
+    render();
+  }
 }
 
 const actions = {
@@ -188,9 +203,8 @@ const actions = {
     state.openUuid = visit.client_uuid;
     state.formProblem = "";
     await reloadVisits();
-    render();
     window.scrollTo(0, 0);
-    await fix(visit, "checkin");
+    await fix(visit, "checkin"); // draws the visit at once, "locating"
   },
   open(visit) {
     state.openUuid = visit.client_uuid;
@@ -202,7 +216,7 @@ const actions = {
     render();
   },
   relocate(visit, prefix) {
-    changeVisit(visit, (v) => ({ ...v, [prefix]: null })).then(() => fix(visit, prefix));
+    fix(visit, prefix);
   },
   async photo(visit, kind, file) {
     if (!file) return;
@@ -233,7 +247,8 @@ const actions = {
       return;
     }
     state.formProblem = "";
-    await changeVisit(visit, (v) => ({ ...v, ended_at: new Date().toISOString(), checkout: null }));
+    await updateVisit(visit.client_uuid, (v) => ({ ...v, ended_at: new Date().toISOString(), checkout: null }));
+    await reloadVisits();
     window.scrollTo(0, 0);
     await fix(visit, "checkout");
   },
@@ -244,6 +259,7 @@ const actions = {
     changeVisit(visit, (v) => ({ ...v, satisfaction: value }));
   },
   async submit(visit) {
+    if (state.locating.has(`${visit.client_uuid}:checkout`)) return; // the button waits for the location
     state.openUuid = null;
     state.formProblem = "";
     await changeVisit(visit, (v) => ({ ...v, state: "queued", queued_at: new Date().toISOString() }));

@@ -6,10 +6,21 @@ import { PHOTO_KINDS, isWaiting } from "./sync.js";
 
 const SATISFACTION = ["satisfied", "fairly_satisfied", "dissatisfied"];
 
-function fixText(fix, prefix) {
-  if (!fix) return t("locating");
+function fixText(fix, prefix, locating) {
+  if (locating) return t("locating");
+  if (!fix) return t(`${prefix}_failed`, { why: t("geo_interrupted") });
   if (fix.error) return t(`${prefix}_failed`, { why: t(`geo_${fix.error}`) });
   return fix.accuracy != null ? t(`${prefix}_ok_accuracy`, { metres: Math.round(Number(fix.accuracy)) }) : t(`${prefix}_ok`);
+}
+
+function locationLine(state, visit, prefix, actions) {
+  const fix = visit[prefix];
+  const locating = state.locating.has(`${visit.client_uuid}:${prefix}`);
+  const missing = !locating && (!fix || fix.error);
+  return [
+    h("p", { testid: `${prefix}-state`, class: missing ? "problem" : "note" }, fixText(fix, prefix, locating)),
+    missing && h("button", { type: "button", class: "link", testid: `relocate-${prefix}`, onclick: () => actions.relocate(visit, prefix) }, t("locate_again")),
+  ];
 }
 
 /** The state of a visit in words: waiting, sent, counts, does not count and why, refused and why. */
@@ -307,8 +318,7 @@ export function visitView(state, visit, actions) {
       { class: "panel" },
       h("h2", { testid: "visit-heading" }, t("serving", { name: visit.recipient.name })),
       h("p", { testid: "started-at" }, t("started_at", { time: clock(visit.started_at) })),
-      h("p", { testid: "checkin-state", class: visit.checkin?.error ? "problem" : "note" }, fixText(visit.checkin, "checkin")),
-      visit.checkin?.error && h("button", { type: "button", class: "link", onclick: () => actions.relocate(visit, "checkin") }, t("locate_again")),
+      locationLine(state, visit, "checkin", actions),
       photoField(visit, "start", actions),
       serviceFields(state, visit, actions),
       state.formProblem && h("p", { class: "problem", testid: "form-problem" }, state.formProblem),
@@ -331,8 +341,7 @@ export function finishView(state, visit, actions) {
       { class: "panel" },
       h("h2", { testid: "visit-heading" }, t("finishing", { name: visit.recipient.name })),
       h("p", { testid: "ended-at" }, t("time_range", { start: clock(visit.started_at), end: clock(visit.ended_at) })),
-      h("p", { testid: "checkout-state", class: visit.checkout?.error ? "problem" : "note" }, fixText(visit.checkout, "checkout")),
-      visit.checkout?.error && h("button", { type: "button", class: "link", onclick: () => actions.relocate(visit, "checkout") }, t("locate_again")),
+      locationLine(state, visit, "checkout", actions),
       photoField(visit, "end", actions),
       h(
         "fieldset",
@@ -352,7 +361,11 @@ export function finishView(state, visit, actions) {
         ),
       ),
       state.formProblem && h("p", { class: "problem", testid: "form-problem" }, state.formProblem),
-      h("button", { type: "button", class: "primary big", testid: "submit", onclick: () => actions.submit(visit) }, t("submit")),
+      h(
+        "button",
+        { type: "button", class: "primary big", testid: "submit", disabled: state.locating.has(`${visit.client_uuid}:checkout`), onclick: () => actions.submit(visit) },
+        t("submit"),
+      ),
       h("div", { class: "actions" }, h("button", { type: "button", class: "link", testid: "undo-end", onclick: () => actions.undoEnd(visit) }, t("undo_end"))),
     ),
   ];
