@@ -11,6 +11,14 @@ import { finishView, homeView, visitView } from "./views.js";
 
 // While something waits and the network is there, try again this often (besides `online` and the button).
 const RETRY_EVERY_MS = 60000;
+// With a worker, the server verifies a new visit in the background (its recount queue ticks every 30 s):
+// a visit sent this recently that does not count yet is asked about again at each tick.
+const CHECKS_SETTLE_MS = 10 * 60000;
+
+function awaitingChecks(visit) {
+  const sent = new Date(visit.sent_at ?? 0).getTime();
+  return visit.state === "sent" && visit.decision && !visit.decision.counts && Date.now() - sent < CHECKS_SETTLE_MS;
+}
 
 const state = {
   auth: null,
@@ -339,7 +347,7 @@ async function boot() {
   render();
   await sync();
   setInterval(() => {
-    if (navigator.onLine && state.mine.some(isWaiting)) sync();
+    if (navigator.onLine && state.mine.some((v) => isWaiting(v) || awaitingChecks(v))) sync();
   }, RETRY_EVERY_MS);
 }
 
