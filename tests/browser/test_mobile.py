@@ -200,7 +200,9 @@ def test_a_caregiver_records_visits_at_the_door_online_and_offline_and_each_is_s
     assert caregiver.name in page.get_by_test_id("who").inner_text()
     assert page.get_by_test_id("network").inner_text() == "在线"
     service_worker_active(page)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for width in (360, PHONE["width"]):  # no sideways scrolling from 360 px up
+        page.set_viewport_size({"width": width, "height": PHONE["height"]})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
     shot(page, "02-people")
 
     # Online: start at the door with a photo, end with another, and see that it counts.
