@@ -96,6 +96,17 @@ SCOPE_PATHS: dict[str, ScopePath] = {
     "visits.reviewreasoncode": ScopePath(area=None, provider=None, public=True),
     "visits.visit": ScopePath(area="area", provider="provider", township="recipient__township"),
     "visits.visitexception": ScopePath(area="area", provider="provider"),
+    # The evidence around a visit follows its visit; it is written through services only (photos
+    # through the API, confirmations by the older person's card), so no role writes it in the admin.
+    "visits.visitphoto": ScopePath(
+        area="visit__area", provider="visit__provider", township="visit__recipient__township"
+    ),
+    "visits.visitconfirmation": ScopePath(
+        area="visit__area", provider="visit__provider", township="visit__recipient__township"
+    ),
+    "recipients.confirmationcard": ScopePath(
+        area="recipient__area", provider="recipient__provider", township="recipient__township"
+    ),
     "rollups.recipientprogress": ScopePath(area="area", provider="recipient__provider", township="recipient__township"),
     "rollups.areaprogress": ScopePath(area="area", provider=None),
     "rollups.areadailysnapshot": ScopePath(area="area", provider=None),

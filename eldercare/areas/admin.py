@@ -114,6 +114,8 @@ class BatchAdmin(ServiceAdminMixin, HistoryAdmin):
                     "lock_after_days",
                     "bed_cost_cap",
                     "visits_include_partial_disability",
+                    "photos_required",
+                    "confirmation_required",
                 ]
             },
         ),

@@ -61,7 +61,7 @@ AREA_FIELDS = frozenset(
 BATCH_FIELDS = frozenset(
     {"year", "name", "target_beds", "target_person_times", "visits_per_person_time", "min_visit_minutes"}
     | {"max_visit_hours", "checkin_radius_m", "late_entry_days", "lock_after_days", "bed_cost_cap"}
-    | {"visits_include_partial_disability"}
+    | {"visits_include_partial_disability", "photos_required", "confirmation_required"}
 )
 FUND_ALLOCATION_FIELDS = frozenset({"area", "use", "amount", "document_number"})
 DISBURSEMENT_FIELDS = frozenset({"area", "paid_on", "amount", "use", "payee", "voucher_number"})

@@ -92,23 +92,6 @@ class VisitConfirmationAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-class VisitConfirmationInline(NoDeleteInlineMixin, admin.StackedInline):
-    """The older person's answer on the visit's page (for the visit admin's `inlines`)."""
-
-    model = VisitConfirmation
-    fields = ["took_place", "rating", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    verbose_name_plural = _("the older person's confirmation")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class ConfirmationCardInline(NoDeleteInlineMixin, admin.TabularInline):
     """The person's cards, newest first, on the recipient's page; revoked from the card list or page."""
 

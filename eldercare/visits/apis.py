@@ -131,7 +131,7 @@ class VisitViewSet(
         }.get(self.action, VisitSerializer)
 
     def _answer(self, visit: Visit, code: int) -> Response:
-        fresh = self.base_queryset().get(pk=visit.pk)
+        fresh = self.base_queryset().prefetch_related("photos").get(pk=visit.pk)
         fresh.count_result = count_decision(fresh)
         return Response(VisitDetailSerializer(fresh, context=self.get_serializer_context()).data, status=code)
 

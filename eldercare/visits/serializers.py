@@ -20,6 +20,7 @@ from .models import (
     Visit,
     VisitException,
 )
+from .photo_apis import VisitPhotoSerializer
 
 VISIT_FIELDS = [
     "id",
@@ -108,9 +109,10 @@ class VisitDetailSerializer(VisitSerializer):
 
     counts = serializers.BooleanField(read_only=True, source="count_result.counts")
     count_reasons = serializers.ListField(child=serializers.CharField(), read_only=True, source="count_result.reasons")
+    photos = VisitPhotoSerializer(many=True, read_only=True)
 
     class Meta(VisitSerializer.Meta):
-        fields = [*VISIT_FIELDS, "counts", "count_reasons"]
+        fields = [*VISIT_FIELDS, "counts", "count_reasons", "photos"]
         read_only_fields = fields
 
 

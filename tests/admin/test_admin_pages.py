@@ -106,6 +106,11 @@ def world(db):
     applicant.township = township
     applicant.save()
     application_create(kind="home_visits", recipient=applicant, user=None)  # an application with its trail
+    from eldercare.confirmations.services import card_issue
+    from eldercare.visits.confirmation import visit_confirm
+
+    card = card_issue(recipient=visit.recipient)  # the older person's card, and an answer by it
+    visit_confirm(visit=visit, card=card, took_place=True, rating="satisfied", today=visit.service_date)
     return {
         "area": area,
         "provider": provider,

@@ -30,7 +30,11 @@ def generated(live_server, tmp_path):
     schema = httpx.get(f"{live_server.url}/api/schema/", params={"format": "json", "lang": "en"}, timeout=30)
     assert schema.status_code == 200
     (tmp_path / "schema.json").write_bytes(schema.content)
-    (tmp_path / "config.yaml").write_text(f"package_name_override: {PACKAGE}\npost_hooks: []\n")
+    # Photo images are binary answers: the generator reads them as octet streams (returned as bytes).
+    images = "".join(f"  image/{kind}: application/octet-stream\n" for kind in ("jpeg", "png", "webp"))
+    (tmp_path / "config.yaml").write_text(
+        f"package_name_override: {PACKAGE}\npost_hooks: []\ncontent_type_overrides:\n{images}"
+    )
     result = subprocess.run(
         [
             str(GENERATOR),

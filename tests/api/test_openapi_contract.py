@@ -41,9 +41,14 @@ def test_the_token_endpoint_takes_json_only(chinese):
     assert list(token["requestBody"]["content"]) == ["application/json"]
     assert "security" not in token  # no login needed to log in
     assert set(token["responses"]) == {"200", "400", "415", "429"}
+    # Every body is JSON, except the photo uploads: an image goes as multipart/form-data, nothing else.
+    uploads = {"/api/v1/visits/{id}/photos/", "/api/v1/beds/{id}/photos/"}
     for path, method, operation in operations(chinese):
-        for content_type in operation.get("requestBody", {}).get("content", {}):
-            assert content_type == "application/json", (method, path)
+        content_types = list(operation.get("requestBody", {}).get("content", {}))
+        if path in uploads and method == "post":
+            assert content_types == ["multipart/form-data"], (method, path, content_types)
+        else:
+            assert all(content_type == "application/json" for content_type in content_types), (method, path)
 
 
 def test_every_operation_declares_its_4xx_answers_with_the_error_bodies(chinese):

@@ -16,23 +16,28 @@ described in `conftest.py`.
 """
 
 import datetime as dt
+import io
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from eldercare.areas import services as areas
 from eldercare.areas.models import Disbursement, FundAllocation
 from eldercare.beds import services as beds
 from eldercare.dashboards.selectors import area_rows
-from eldercare.recipients.models import CapabilityAssessment, EconomicCategory, Recipient
+from eldercare.recipients.models import CapabilityAssessment, ConfirmationCard, EconomicCategory, Recipient
 from eldercare.rollups.models import AreaProgress, ProviderAreaStats, RecipientProgress
 from eldercare.visits import services as visits
-from eldercare.visits.models import ExceptionType, Visit, VisitException, VisitStatus
-from eldercare.visits.verification.contract import CONTRACT
+from eldercare.visits.models import ExceptionType, PhotoKind, Visit, VisitConfirmation, VisitException, VisitStatus
+from eldercare.visits.photos import visit_photo_add
+from eldercare.visits.verification.contract import CONTRACT, reverify_visit_after_evidence
 from tests.conftest import at, north_of
 from tests.factories import make_resident_id
 
@@ -496,6 +501,57 @@ def new_visit_by_api(w: World) -> dict:
     return {**new_visit(w), "category": w.r_visits[0].category.code}
 
 
+def batch_requires(name: str) -> Callable[[World], None]:
+    def arrange(w: World) -> None:
+        areas.batch_save(batch=fresh(w.batch), **{name: True})
+
+    return arrange
+
+
+def a_jpeg(name: str, shade: int) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (160, 120), (shade, 120, 80)).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def start_photo_added() -> dict[str, Write]:
+    """Photos required: R's visit of 1 August, whose end photo is stored, gets its start photo, through
+    POST /api/v1/visits/<id>/photos/ and through `visit_photo_add`."""
+
+    def arrange(w: World) -> None:
+        batch_requires("photos_required")(w)
+        visit_photo_add(visit=fresh(w.r_visits[0]), kind=PhotoKind.END, upload=a_jpeg("end.jpg", 10))
+
+    def by_api(w, x):
+        url = f"/api/v1/visits/{w.r_visits[0].pk}/photos/"
+        response = x.api.post(url, {"kind": "start", "image": a_jpeg("start.jpg", 200)}, format="multipart")
+        assert response.status_code == 201, response.content.decode()
+        return response
+
+    def by_service(w, x):
+        upload = a_jpeg("start.jpg", 200)
+        return visit_photo_add(visit=fresh(w.r_visits[0]), kind=PhotoKind.START, upload=upload, acting_user=x.user)
+
+    return {"api_add": Write(by_api, arrange=arrange), "service": Write(by_service, arrange=arrange)}
+
+
+def expect_photos_complete(w: World) -> None:
+    assert ExceptionType.MISSING_PHOTO not in holding(w.r_visits[0])
+    flagged(ExceptionType.MISSING_PHOTO, lambda w: w.r_visits[1:], r_counts=1)(w)
+
+
+def visit_disputed() -> dict[str, Write]:
+    """The older person answers on the confirmation page that R's visit of 1 August did not take place."""
+
+    def by_service(w, x):
+        # What the confirmation page's service does in its transaction.
+        card = ConfirmationCard.objects.create(recipient=w.r, key=secrets.token_urlsafe(32))
+        VisitConfirmation.objects.create(visit=fresh(w.r_visits[0]), card=card, took_place=False)
+        return reverify_visit_after_evidence(w.r_visits[0].pk)
+
+    return {"service": Write(by_service)}
+
+
 # --- The table: every contract entry and how to change it ------------------------------------------
 
 TWO_KM = 2000
@@ -635,6 +691,16 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         batch_edits(lambda w: {"visits_include_partial_disability": True}),
         expect_r4_counts,
     ),
+    ("areas.batch", "photos_required"): Recipe(
+        "visits need start and end photos: none of R's visits has them",
+        batch_edits(lambda w: {"photos_required": True}),
+        flagged(ExceptionType.MISSING_PHOTO, every_r_visit, r_counts=0),
+    ),
+    ("areas.batch", "confirmation_required"): Recipe(
+        "visits need the older person's confirmation: none of R's visits is confirmed",
+        batch_edits(lambda w: {"confirmation_required": True}),
+        flagged(ExceptionType.UNCONFIRMED, every_r_visit, r_counts=0),
+    ),
     ("areas.batch", "visits_per_person_time"): Recipe(
         "a person-time needs 30 → 5 visits: R, with 6 counted days, reaches one on 5 August",
         batch_edits(lambda w: {"visits_per_person_time": 5}),
@@ -770,11 +836,31 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         visit_edits(r_visit(5), lambda w: {"checkin_longitude": checkin(east=TWO_KM)(w)["checkin_longitude"]}),
         flagged(ExceptionType.FAR_CHECKIN, r_visits_on(R_DAYS[5:]), r_counts=5),
     ),
+    ("visits.visit", "checkin_accuracy_m"): Recipe(
+        "R's visit of 6 August reported an accuracy of 800 m, worse than the 500 m radius: imprecise",
+        visit_edits(r_visit(5), lambda w: {"checkin_accuracy_m": 800}),
+        flagged(ExceptionType.IMPRECISE_CHECKIN, r_visits_on(R_DAYS[5:]), r_counts=5),
+    ),
     ("visits.visit", "status"): Recipe("R's visit of 1 August is voided", visit_voided(), expect_voided),
     ("visits.visit", "satisfaction"): Recipe(
         "R rated the visit of 1 August satisfied",
         visit_edits(r_visit(0), lambda w: {"satisfaction": "satisfied"}),
         expect_rated,
+    ),
+    ("visits.visit", "satisfaction_source"): Recipe(
+        "R rated the visit of 1 August satisfied, recorded with the visit (its source: the caregiver)",
+        visit_edits(r_visit(0), lambda w: {"satisfaction": "satisfied"}),
+        expect_rated,
+    ),
+    ("visits.visitphoto", "kind"): Recipe(
+        "photos required: R's visit of 1 August gets its start photo beside its end photo, and counts",
+        start_photo_added(),
+        expect_photos_complete,
+    ),
+    ("visits.visitconfirmation", "took_place"): Recipe(
+        "the older person says R's visit of 1 August did not take place",
+        visit_disputed(),
+        flagged(ExceptionType.DISPUTED, r_visits_on(R_DAYS[:1]), r_counts=5),
     ),
     ("visits.visitexception", "status"): Recipe(
         "the far check-in of 7 August is accepted on review: the visit counts",

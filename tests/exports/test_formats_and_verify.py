@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from eldercare.core.models import AuditEvent
 from eldercare.exports import writers
@@ -43,7 +44,8 @@ def test_the_xlsx_has_a_chinese_header_typed_cells_a_frozen_header_filters_and_p
     header = [cell.value for cell in sheet[1]]
     assert header[:3] == ["服务编号", "项目地区代码", "项目地区"] and "是否计入" in header
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:Z{job.rows_written + 1}" and sheet.max_row == job.rows_written + 1
+    last_column = get_column_letter(len(header))
+    assert sheet.auto_filter.ref == f"A1:{last_column}{job.rows_written + 1}" and sheet.max_row == job.rows_written + 1
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     v3 = rows[world.visits["v3"].pk]
     assert v3[header.index("服务日期")].value == dt.datetime(2023, 8, 2)

@@ -63,7 +63,7 @@ def read_po(path: Path) -> list[dict]:
                 entry["obsolete"] = True
             elif line.startswith("#,"):
                 entry["flags"] |= {flag.strip() for flag in line[2:].split(",")}
-            elif match := re.match(r"(msgid_plural|msgid|msgstr(?:\[\d+\])?) (\".*\")$", line):
+            elif match := re.match(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) (\".*\")$", line):
                 key = match.group(1)
                 entry[key] = ast.literal_eval(match.group(2))
             elif line.startswith('"') and key:
@@ -129,7 +129,8 @@ def test_the_compiled_catalogue_matches_the_po_file():
     for e in read_po(CATALOGUE / "django.po"):
         if not e["msgid"] or e["obsolete"] or "fuzzy" in e["flags"] or not all(e["msgstrs"]):
             continue
-        key = (e["msgid"], 0) if "msgid_plural" in e else e["msgid"]
+        msgid = f"{e['msgctxt']}\x04{e['msgid']}" if "msgctxt" in e else e["msgid"]  # gettext's key with a context
+        key = (msgid, 0) if "msgid_plural" in e else msgid
         if compiled.get(key) != e["msgstrs"][0]:
             stale.append(e["msgid"])
     assert stale == [], "run `manage.py compilemessages --ignore=.venv`"

@@ -7,6 +7,7 @@ autocomplete result, a count label).
 """
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,8 +19,18 @@ from eldercare.applications.models import Application, ApplicationKind, Applicat
 from eldercare.areas.models import Township
 from eldercare.beds.models import BedPhoto
 from eldercare.core.models import RecountRequest
+from eldercare.recipients.models import ConfirmationCard
 from eldercare.rollups.models import AreaDailySnapshot, AreaProgress, BatchProgress, RecipientProgress, RollupRun
-from eldercare.visits.models import ExceptionStatus, ExceptionType, ReviewReasonCode, Severity, VisitException
+from eldercare.visits.models import (
+    ExceptionStatus,
+    ExceptionType,
+    PhotoKind,
+    ReviewReasonCode,
+    Severity,
+    VisitConfirmation,
+    VisitException,
+    VisitPhoto,
+)
 from tests.factories import (
     AssessmentFactory,
     CaregiverFactory,
@@ -94,6 +105,20 @@ class Side:
         )
         self.visit = VisitFactory(recipient=self.recipient, provider=self.provider, caregiver=self.caregiver)
         self.visit.items.add(ServiceItemFactory())
+        self.visit_photo = VisitPhoto.objects.create(
+            visit=self.visit,
+            kind=PhotoKind.START,
+            image=SimpleUploadedFile(f"{marker}-start.jpg", b"jpeg"),
+            sha256=hashlib.sha256(marker.encode()).hexdigest(),
+            content_type="image/jpeg",
+            width=640,
+            height=480,
+            size_bytes=4,
+        )
+        self.card = ConfirmationCard.objects.create(recipient=self.recipient, key=f"card-key-{marker}")
+        self.confirmation = VisitConfirmation.objects.create(
+            visit=self.visit, card=self.card, took_place=True, rating="satisfied"
+        )
         self.exception = VisitException.objects.create(
             visit=self.visit,
             type=ExceptionType.TOO_LONG,

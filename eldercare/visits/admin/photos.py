@@ -1,4 +1,5 @@
-"""A visit's photos on its admin page, read-only: thumbnail, kind, SHA-256, size, EXIF metadata, who and when.
+"""A visit's evidence on its admin page, read-only: its photos (thumbnail, kind, SHA-256, size, EXIF
+metadata, who and when) and the older person's confirmation.
 
 Photos are added through the API (the caregiver's phone) and never changed or deleted here. Images
 come from the API's image address, which checks the user's scope like every other read; they are
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eldercare.core.admin import NoDeleteInlineMixin
 
-from ..models import VisitPhoto
+from ..models import VisitConfirmation, VisitPhoto
 from ..photo_apis import visit_photo_path
 
 # Side of a thumbnail on an admin page, in CSS pixels (the image itself is at most 320).
@@ -108,3 +109,21 @@ class VisitPhotoInline(NoDeleteInlineMixin, admin.TabularInline):
     def uploaded(self, photo: VisitPhoto) -> str:
         who = photo.uploaded_by.get_username() if photo.uploaded_by else "—"
         return f"{who} · {timezone.localtime(photo.created_at).strftime('%Y-%m-%d %H:%M')}"
+
+
+class VisitConfirmationInline(NoDeleteInlineMixin, admin.StackedInline):
+    """The older person's answer on the visit's page, given on the confirmation page (eldercare.confirmations)."""
+
+    formset = ReadOnlyInlineFormSet
+    model = VisitConfirmation
+    fields = ["took_place", "rating", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    verbose_name_plural = _("the older person's confirmation")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -41,7 +41,7 @@ from .common import (
     ids_within,
     writes_in_scope,
 )
-from .photos import VisitPhotoInline
+from .photos import VisitConfirmationInline, VisitPhotoInline
 
 # Shown on the change page of a visit, computed from verification.
 VERIFICATION_FIELDS = ["counts_toward_person_time", "locked", "exception_list"]
@@ -175,7 +175,7 @@ class VisitAdmin(NoDeleteMixin, ServiceAdminMixin, HistoryAdmin):
     # Millions of rows: no second COUNT(*) over the whole table for "N total".
     show_full_result_count = False
     actions = ["confirm_fees", "void_visits"]
-    inlines = [VisitPhotoInline]
+    inlines = [VisitPhotoInline, VisitConfirmationInline]
 
     def get_fieldsets(self, request, obj=None):
         # What goes with a change (the map typed from, the reason) is asked only where one can be made.
