@@ -48,9 +48,11 @@ def _language(request: HttpRequest) -> str:
 def _public(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
     response = render(request, template, context, status=status)
     response["Content-Language"] = translation.get_language()
-    # The link is the key: never cached, never sent on as a referrer, never indexed.
+    # The link is the key: never cached, never sent on as a referrer to another site, never indexed.
+    # "same-origin", not "no-referrer": with no referrer at all, browsers send `Origin: null` on the
+    # page's own form posts, which CSRF protection refuses (found by tests/browser/test_confirmation.py).
     add_never_cache_headers(response)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     patch_vary_headers(response, ("Cookie",))
     return response

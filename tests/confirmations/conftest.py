@@ -89,6 +89,11 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The world above; also built by the Chromium test of the page (tests/browser/test_confirmation.py)."""
     provider, other_provider = ProviderFactory(), ProviderFactory()
     person = RecipientFactory(
         name="王秀英",

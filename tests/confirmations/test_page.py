@@ -73,7 +73,7 @@ def test_it_follows_the_language_switch(world, client):
 def test_it_is_never_cached_indexed_or_sent_as_referrer(world, client):
     response = client.get(world.url)
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"  # never to another site; see views._public
     assert "noindex" in response["X-Robots-Tag"]
 
 
