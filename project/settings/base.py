@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "eldercare.beds",
     "eldercare.visits",
     "eldercare.applications",
+    "eldercare.fees",
     "eldercare.rollups",
     "eldercare.api",
     "eldercare.dashboards",
