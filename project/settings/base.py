@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "eldercare.confirmations",
     "eldercare.demo",
     "eldercare.mobile",
+    "eldercare.imports",
 ]
 
 MIDDLEWARE = [
