@@ -68,6 +68,14 @@ APPLICATION_READERS = (
     Role.AUDITOR,
 )
 
+FEE_READERS = (
+    Role.NATIONAL_OFFICIAL,
+    Role.PROVINCIAL_OFFICIAL,
+    Role.DISTRICT_OFFICIAL,
+    Role.PROVIDER_STAFF,
+    Role.AUDITOR,
+)
+
 SCOPE_PATHS: dict[str, ScopePath] = {
     "areas.region": ScopePath(area=None, provider=None, public=True),
     "areas.batch": ScopePath(area=None, provider=None, public=True),
@@ -125,6 +133,9 @@ SCOPE_PATHS: dict[str, ScopePath] = {
         township="application__township",
         readers=frozenset(APPLICATION_READERS),
     ),
+    # Fee confirmation sheets (服务费用确认单): the payer (officials) and the provider paid, and auditors.
+    "fees.feesheet": ScopePath(area="area", provider="provider", readers=frozenset(FEE_READERS)),
+    "fees.feesheetline": ScopePath(area="sheet__area", provider="sheet__provider", readers=frozenset(FEE_READERS)),
     # Who holds which role: nationwide officials and auditors read it; administrators change it.
     "accounts.roleassignment": ScopePath(area=None, provider=None),
     # The audit log: auditors (nationwide) and administrators read it; nobody changes it.
@@ -150,11 +161,15 @@ _PROVIDER_WORK = frozenset(
         "visits.visit",
     }
 )
+# Officials prepare fee sheets (服务费用确认单); decisions and confirmation are actions (fees.admin).
+_FEE_SHEETS = frozenset({"fees.feesheet"})
 WRITABLE_BY_ROLE: dict[str, frozenset] = {
     # Targets and cycles of a pilot area are set nationally; a district does not set its own target.
-    Role.NATIONAL_OFFICIAL: _AREA_FINANCE | {"areas.pilotarea", "providers.provider", "visits.visitexception"},
-    Role.PROVINCIAL_OFFICIAL: _AREA_FINANCE | {"providers.provider", "visits.visitexception"},
-    Role.DISTRICT_OFFICIAL: _AREA_FINANCE | {"providers.provider", "visits.visitexception"},
+    Role.NATIONAL_OFFICIAL: _AREA_FINANCE
+    | _FEE_SHEETS
+    | {"areas.pilotarea", "providers.provider", "visits.visitexception"},
+    Role.PROVINCIAL_OFFICIAL: _AREA_FINANCE | _FEE_SHEETS | {"providers.provider", "visits.visitexception"},
+    Role.DISTRICT_OFFICIAL: _AREA_FINANCE | _FEE_SHEETS | {"providers.provider", "visits.visitexception"},
     Role.PROVIDER_STAFF: _PROVIDER_WORK | {"providers.caregiver"},
     Role.CAREGIVER: _PROVIDER_WORK,
     # 街道 staff register the older people of their township and fill in their applications; they read
@@ -166,7 +181,9 @@ WRITABLE_BY_ROLE: dict[str, frozenset] = {
 }
 # Models a role changes only through named actions (review, fee confirmation, voiding), which check
 # their own rules; the record's edit form stays read-only for them.
-ACTION_ONLY_BY_ROLE: dict[str, frozenset] = {role: frozenset({"visits.visit"}) for role in OFFICIAL_ROLES}
+ACTION_ONLY_BY_ROLE: dict[str, frozenset] = {
+    role: frozenset({"visits.visit", "fees.feesheetline"}) for role in OFFICIAL_ROLES
+}
 
 
 def scope_of(user) -> Scope:

@@ -51,6 +51,9 @@ class ExportKind(models.TextChoices):
     EXCEPTIONS = "exceptions", _("Exceptions and resolutions (异常及处理)")
     DISBURSEMENTS = "disbursements", _("Fund disbursements (资金拨付)")
     APPLICATIONS = "applications", _("Applications and their reviews (申请审核流转台账)")
+    FEE_SHEETS = "fee_sheets", _("Fee confirmation sheets (服务费用确认单)")
+    VISIT_HISTORY = "visit_history", _("Home-visit service history per person (居家养老上门服务历史表)")
+    FEE_HISTORY = "fee_history", _("Fee history per person (历史费用表)")
 
 
 class ExportFormat(models.TextChoices):

@@ -38,13 +38,8 @@ class VoidReason(models.TextChoices):
 
 # The platform's words, whatever the reader's language: written into the voided visit's reason and
 # into the exports.
-PLATFORM_WORDS = {
-    SheetState.DRAFT: "待确认",
-    SheetState.CONFIRMED: "已确认",
-    LineDecision.PENDING: "待确认",
-    LineDecision.CONFIRMED: "确认",
-    LineDecision.VOIDED: "作废",
-}
+SHEET_STATE_WORDS = {SheetState.DRAFT: "待确认", SheetState.CONFIRMED: "已确认"}
+DECISION_WORDS = {LineDecision.PENDING: "待确认", LineDecision.CONFIRMED: "确认", LineDecision.VOIDED: "作废"}
 VOID_REASON_WORDS = {
     VoidReason.OVERTIME: "超时",
     VoidReason.DUPLICATE: "重复",

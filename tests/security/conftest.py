@@ -19,6 +19,7 @@ from eldercare.applications.models import Application, ApplicationKind, Applicat
 from eldercare.areas.models import Township
 from eldercare.beds.models import BedPhoto
 from eldercare.core.models import RecountRequest
+from eldercare.fees.models import FeeSheet, FeeSheetLine
 from eldercare.recipients.models import ConfirmationCard
 from eldercare.rollups.models import AreaDailySnapshot, AreaProgress, BatchProgress, RecipientProgress, RollupRun
 from eldercare.visits.models import (
@@ -128,6 +129,8 @@ class Side:
             provider=self.provider,
             detail=f"异常{marker}",
         )
+        self.fee_sheet = FeeSheet.objects.create(provider=self.provider, area=self.area, month=dt.date(2023, 7, 1))
+        self.fee_line = FeeSheetLine.objects.create(sheet=self.fee_sheet, visit=self.visit)
         self.allocation = FundAllocationFactory(area=self.area, document_number=f"DOC-{marker}")
         self.disbursement = DisbursementFactory(area=self.area, payee=f"收款人{marker}")
         RecipientProgress.objects.create(recipient=self.recipient, area=self.area, counted_visits=3, computed_at=now)

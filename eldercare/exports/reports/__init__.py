@@ -21,6 +21,7 @@ from ..models import ExportKind
 from .applications import APPLICATION_COLUMNS, APPLICATIONS, applications_ledger
 from .base import CHUNK_SIZE, DEMO_MARK, Column, Ledger, Report, Scope
 from .beds import BED_COLUMNS, BEDS, bed_ledger
+from .fees import FEE_HISTORY, FEE_SHEETS, VISIT_HISTORY, fee_history_ledger, fee_sheet_ledger, visit_history_ledger
 from .progress import (
     DISBURSEMENT_COLUMNS,
     DISBURSEMENTS,
@@ -50,11 +51,16 @@ BUILDERS = {
     ExportKind.EXCEPTIONS: exception_ledger,
     ExportKind.DISBURSEMENTS: disbursement_ledger,
     ExportKind.APPLICATIONS: applications_ledger,
+    ExportKind.FEE_SHEETS: fee_sheet_ledger,
+    ExportKind.VISIT_HISTORY: visit_history_ledger,
+    ExportKind.FEE_HISTORY: fee_history_ledger,
 }
 
 
 LEDGERS: dict[str, Ledger] = {
-    ledger.kind: ledger for ledger in (PROGRESS, RECIPIENTS, VISITS, BEDS, EXCEPTIONS, DISBURSEMENTS, APPLICATIONS)
+    ledger.kind: ledger
+    for ledger in (PROGRESS, RECIPIENTS, VISITS, BEDS, EXCEPTIONS, DISBURSEMENTS, APPLICATIONS)
+    + (FEE_SHEETS, VISIT_HISTORY, FEE_HISTORY)
 }
 
 
