@@ -124,3 +124,47 @@ def test_provider_staff_cannot_export_and_an_auditor_of_another_area_sees_no_row
         exported(world.staff, ExportKind.FEE_SHEETS)
     stranger = make_user("auditor-elsewhere", Role.AUDITOR, area=PilotAreaFactory())
     assert exported(stranger, ExportKind.FEE_SHEETS)[1:] == []
+
+
+def test_one_persons_history_and_one_sheet_are_narrowed_by_their_filters(world, confirmed):
+    from eldercare.exports.reports import Scope, build_report
+    from eldercare.exports.selectors import resolve_scope
+
+    areas, provider, _label = resolve_scope(world.official, "national")
+
+    def rows(kind, **filters):
+        scope = Scope(areas=areas, provider=provider, as_of=timezone.localdate(), filters=filters)
+        return list(build_report(kind, scope).rows)
+
+    person = world.recipients[0]
+    visits = rows(ExportKind.VISIT_HISTORY, recipient_id=person.pk)
+    assert len(visits) == 3 and {row[0] for row in visits} == {person.name}
+    assert len(rows(ExportKind.FEE_HISTORY, recipient_id=person.pk)) == 2
+    assert len(rows(ExportKind.FEE_SHEETS, sheet_id=confirmed.pk)) == 3
+
+
+def test_a_sheet_reads_as_confirmed_only_from_the_day_it_was_confirmed(world, time_machine):
+    from eldercare.exports.reports import Scope, build_report
+    from eldercare.exports.selectors import resolve_scope
+
+    tz = timezone.get_default_timezone()
+    time_machine.move_to(dt.datetime(2023, 8, 10, 10, tzinfo=tz))
+    sheet = fee_sheet_prepare(
+        provider=world.provider, area=world.area, month=dt.date(2023, 7, 1), user=world.official, unit_fee=Decimal(30)
+    )
+    for line in sheet.lines.all():
+        fee_line_decide(line=line, decision=LineDecision.CONFIRMED, user=world.official)
+    time_machine.move_to(dt.datetime(2023, 8, 20, 10, tzinfo=tz))
+    fee_sheet_confirm(sheet=sheet, user=world.official)
+    areas, provider, _label = resolve_scope(world.official, "national")
+
+    def table(day):
+        report = build_report(ExportKind.FEE_SHEETS, Scope(areas=areas, provider=provider, as_of=day, filters={}))
+        labels = [column.label for column in report.columns]
+        return [dict(zip(labels, row, strict=True)) for row in report.rows]
+
+    assert table(dt.date(2023, 8, 9)) == []
+    before = table(dt.date(2023, 8, 15))
+    assert {(row["确认结果"], row["确认单状态"], row["服务费用（元）"]) for row in before} == {("确认", "待确认", None)}
+    after = table(dt.date(2023, 8, 20))
+    assert {(row["确认单状态"], row["服务费用（元）"]) for row in after} == {("已确认", Decimal(30))}

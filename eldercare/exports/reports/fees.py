@@ -1,7 +1,9 @@
 """Fee confirmation exports in the national platform's column order: the confirmation sheet
 (服务费用确认单) and, per older person, the visit history (居家养老上门服务历史表) and the fee history
 (历史费用表). Rows are grouped by person (their ID number, then time), so each person's history is one
-block; a scope of one provider or area narrows them as in every ledger.
+block; a scope of one provider or area narrows them as in every ledger. The filters `recipient_id`
+(one person's history) and `sheet_id` (one sheet) narrow further, when the export request passes
+them (exports.services.FILTER_KEYS decides which filters a request keeps).
 
 Columns (in this order)
     服务费用确认单: 序号, 结算月份, 项目地区代码, 项目地区, 服务机构, 统一社会信用代码, 服务编号, 服务对象姓名,
@@ -192,6 +194,8 @@ def _lines(scope: Scope):
     lines = FeeSheetLine.objects.filter(sheet__created_at__lt=scope.end)
     lines = scope.narrow(lines, area="sheet__area_id", provider="sheet__provider_id")
     lines = _date_range(lines, scope.filters, "visit__service_date")
+    if scope.filters.get("sheet_id"):
+        lines = lines.filter(sheet_id=scope.filters["sheet_id"])
     return _recipient_filter(lines, scope, "visit__recipient_id").annotate(area_id=F("sheet__area_id"))
 
 
