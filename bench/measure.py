@@ -654,6 +654,7 @@ def measure_exports(context: BenchContext) -> list[Figure]:
 
 MEASUREMENTS = (
     measure_import_bombs,
+    importlib.import_module("bench.imports").measure_imports,
     measure_full_recompute,
     measure_incremental,
     measure_recount_queue_drain,

@@ -1,21 +1,21 @@
-"""Import recipients (with their township and, when given, a capability assessment) row by row
-through `recipients.services` (`recipient_create`, `assessment_record`).
+"""Import recipients (with their township and, when given, a capability assessment) through the
+recipients' bulk registration service (`recipients.bulk_register`, the bulk twin of
+`recipient_create` and `assessment_record`: the same rules, history rows, audit events and recount).
 
-What can be looked up in bulk is: the ID numbers already registered (skipped, so a file imported
-twice changes nothing), the townships, the pilot areas of the named batches and the providers — one
-query each, whatever the file's size. The writes stay the services': each row is validated as the
-admin validates it, leaves its history rows and queues its recount.
+Looked up in bulk, one query each whatever the file's size: the ID numbers already registered
+(skipped, so a file imported twice changes nothing), the townships, the pilot areas of the named
+batches and the providers. Checked here: what the cells say together (a township outside the
+batch's pilot areas, a sex the ID number contradicts, half an assessment).
 """
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from eldercare.areas.models import PilotArea, Township
-from eldercare.core.errors import DomainError
 from eldercare.core.validators import normalize_resident_id, parse_resident_id
 from eldercare.providers.models import Provider
+from eldercare.recipients.bulk_register import Registration, recipients_register_many
 from eldercare.recipients.models import Recipient
-from eldercare.recipients.services import assessment_record, recipient_create
 
 from .columns import RECIPIENTS
 from .reading import CellError, ParsedRow, service_errors
@@ -106,9 +106,9 @@ def _row_problems(row: ParsedRow, refs: _References) -> list[CellError]:
 
 
 def write_rows(rows: list[ParsedRow], acting_user) -> tuple[list, list[CellError]]:
-    """Create each row's recipient (and assessment); the records created and every refusal."""
+    """Register every row's recipient (and assessment) at once; the records created and every refusal."""
     refs = _References(rows)
-    created, errors = [], []
+    entries, lines, errors = [], [], []
     for row in rows:
         problems = _row_problems(row, refs)
         if problems:
@@ -126,21 +126,19 @@ def write_rows(rows: list[ParsedRow], acting_user) -> tuple[list, list[CellError
             "provider": refs.providers.get(values.get("provider")),
         }
         fields.update({key: values[key] for key in ("phone", "guardian_name", "guardian_phone") if key in values})
-        try:
-            recipient = recipient_create(acting_user=acting_user, reason=IMPORT_REASON, **fields)
-            created.append(recipient)
-            if "assessed_on" in values:
-                created.append(
-                    assessment_record(
-                        recipient=recipient,
-                        assessed_on=values["assessed_on"],
-                        level=values["level"],
-                        assessor_name=values["assessor_name"],
-                        assessor_provider=refs.providers.get(values.get("assessor_provider")),
-                        acting_user=acting_user,
-                        reason=IMPORT_REASON,
-                    )
-                )
-        except (ValidationError, DomainError) as error:
-            errors.extend(service_errors(row.line, error, KIND, FIELD_COLUMNS))
+        assessment = None
+        if "assessed_on" in values:
+            assessment = {
+                "assessed_on": values["assessed_on"],
+                "level": values["level"],
+                "assessor_name": values["assessor_name"],
+                "assessor_provider": refs.providers.get(values.get("assessor_provider")),
+            }
+        entries.append(Registration(fields=fields, assessment=assessment))
+        lines.append(row.line)
+    if errors:
+        return [], errors
+    created, refusals = recipients_register_many(entries=entries, acting_user=acting_user, reason=IMPORT_REASON)
+    for index, refusal in sorted(refusals.items()):
+        errors.extend(service_errors(lines[index], refusal, KIND, FIELD_COLUMNS))
     return created, errors
