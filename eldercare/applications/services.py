@@ -321,9 +321,18 @@ def application_transition(application: Application, action: str, user, **data) 
 def on_service_application_approved(application: Application) -> None:
     """Called once the county approves a home-visit application, in the same transaction.
 
-    Today it does nothing. Enrolment per batch (issue #16, item 4) goes here: the approval enrols the
-    recipient in `application.area` (that batch's pilot area) for its cycle.
+    The approval enrols the recipient in `application.area` (that batch's pilot area) for its cycle
+    (recipients.enrolments); the county reviewer is the one who enrols.
     """
+    from eldercare.recipients.enrolments import enrolment_create
+
+    approval = application.steps.order_by("-at", "-id").select_related("actor").first()
+    enrolment_create(
+        recipient=application.recipient,
+        area=application.area,
+        application=application,
+        acting_user=approval.actor if approval is not None else None,
+    )
 
 
 APPLICATION_FIELDS = frozenset({"note", "area"})

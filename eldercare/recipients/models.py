@@ -201,3 +201,70 @@ class ConfirmationCard(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} · {self.created_at:%Y-%m-%d}" if self.created_at else str(self.recipient_id)
+
+
+class Enrolment(TimeStampedModel):
+    """An older person's enrolment (纳入) in one batch's pilot area, for that area's project cycle.
+
+    One person (one recipient record, one ID number) can hold enrolments in several batches; a visit
+    counts toward the enrolment whose area's cycle contains its day (`recipients.enrolments`).
+    `Recipient.area` stays the household (current) area; the enrolments say where they are served.
+    """
+
+    recipient = models.ForeignKey(
+        Recipient, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    area = models.ForeignKey(
+        "areas.PilotArea",
+        verbose_name=_("pilot area (batch)"),
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+    )
+    # The approved home-visit application that enrolled the person; empty for those enrolled before
+    # applications were kept (the migration that created enrolments) or registered directly.
+    application = models.OneToOneField(
+        "applications.Application",
+        verbose_name=_("application"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrolment",
+    )
+    enrolled_on = models.DateField(_("enrolled on"))
+    # The last day served under this enrolment (moved away, died, declined); empty while it runs.
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("enrolment (纳入)")
+        verbose_name_plural = _("enrolments (纳入)")
+        ordering = ["recipient", "enrolled_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "area"], name="enrolment_one_per_recipient_and_area"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("enrolled_on")),
+                name="enrolment_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | ~Q(end_reason=""),
+                name="enrolment_end_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} · {self.area_id} · {self.enrolled_on}"
+
+    def covers(self, day) -> bool:
+        """Whether a visit on `day` counts toward this enrolment (its area's cycle, up to its end)."""
+        return self.area.cycle_contains(day) and (self.ended_on is None or day <= self.ended_on)

@@ -54,6 +54,12 @@ def flagged(log_visit, recipient, time_machine):
             Batch.objects.filter(pk=recipient.area.batch_id).update(photos_required=True)
         if exception_type == ExceptionType.UNCONFIRMED:
             Batch.objects.filter(pk=recipient.area.batch_id).update(confirmation_required=True)
+        if exception_type == ExceptionType.NOT_ENROLLED:
+            # The person's only enrolment ended before the visit's day (recipients.enrolments).
+            from eldercare.recipients.enrolments import enrolment_create, enrolment_end
+
+            enrolment = enrolment_create(recipient=recipient, area=recipient.area, enrolled_on=dt.date(2023, 7, 1))
+            enrolment_end(enrolment=enrolment, ended_on=dt.date(2023, 7, 1), reason="迁出")
         if exception_type == ExceptionType.DISPUTED:
             # The older person answers on the confirmation page that the visit did not take place.
             visit = log_visit()

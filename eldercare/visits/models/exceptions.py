@@ -29,6 +29,9 @@ class ExceptionType(models.TextChoices):
     UNCONFIRMED = "unconfirmed", _("Not yet confirmed by the older person")
     # The older person (or family) answered on the confirmation page that the visit did not take place.
     DISPUTED = "disputed", _("The older person says it did not take place")
+    # No enrolment of the recipient covers the visit's day (DOMAIN.md, Enrolment): blocking, a reviewer
+    # cannot make it count; enrolling the person in the area whose cycle holds the day clears it.
+    NOT_ENROLLED = "not_enrolled", _("Recipient not enrolled for that day")
 
 
 class Severity(models.TextChoices):
@@ -52,6 +55,7 @@ EXCEPTION_SEVERITY = {
     ExceptionType.MISSING_PHOTO: Severity.WARNING,
     ExceptionType.UNCONFIRMED: Severity.WARNING,
     ExceptionType.DISPUTED: Severity.WARNING,
+    ExceptionType.NOT_ENROLLED: Severity.BLOCKING,
 }
 
 

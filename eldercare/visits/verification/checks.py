@@ -23,6 +23,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eldercare.recipients.enrolments import covering_enrolment, enrolments_by_recipient, implicitly_enrolled
 from eldercare.recipients.models import CapabilityAssessment
 from eldercare.recipients.selectors import Purpose, assessment_in_force, eligibility_from
 
@@ -45,9 +46,16 @@ VERIFY_CHUNK = 2000
 
 
 def findings_for(
-    visit: Visit, *, assessments: list, overlapping: list[int], now: dt.datetime, evidence: Evidence
+    visit: Visit,
+    *,
+    assessments: list,
+    overlapping: list[int],
+    now: dt.datetime,
+    evidence: Evidence,
+    enrolments: list | None = None,
 ) -> list[Finding]:
-    """Every exception a completed visit raises, given its recipient's assessments, overlap partners and evidence."""
+    """Every exception a completed visit raises, given its recipient's assessments, enrolments, overlap
+    partners and evidence (`enrolments` None: not loaded, the enrolment rule is not applied)."""
     area = visit.area
     batch = area.batch
     found: list[Finding] = []
@@ -56,6 +64,12 @@ def findings_for(
         found.append(Finding(ExceptionType.FUTURE_START))
     if not area.cycle_contains(visit.service_date):
         found.append(Finding(ExceptionType.OUTSIDE_CYCLE, f"{area.cycle_start or '—'} ~ {area.cycle_end or '—'}"))
+    elif enrolments is not None:
+        # Inside its area's cycle but no enrolment covers the day (ended, or held elsewhere only). A day
+        # outside the cycle is already held back by OUTSIDE_CYCLE: one reason to review, not two.
+        enrolment_finding = _enrolment_finding(visit, enrolments)
+        if enrolment_finding is not None:
+            found.append(enrolment_finding)
     if minutes < batch.min_visit_minutes:
         found.append(Finding(ExceptionType.TOO_SHORT, _("%(minutes)d min") % {"minutes": int(minutes)}))
     if minutes > batch.max_visit_hours * 60:
@@ -82,6 +96,16 @@ def findings_for(
         )
     found.extend(evidence_findings(batch, evidence))
     return [Finding(f.type, str(f.detail)[:255]) for f in found]
+
+
+def _enrolment_finding(visit: Visit, enrolments: list) -> Finding | None:
+    """NOT_ENROLLED when no enrolment of the recipient covers the visit's day (recipients.enrolments)."""
+    if implicitly_enrolled(enrolments) or covering_enrolment(enrolments, visit.service_date) is not None:
+        return None
+    held = "；".join(
+        f"{e.area} {e.area.cycle_start or '—'} ~ {e.ended_on or e.area.cycle_end or '—'}" for e in enrolments
+    )
+    return Finding(ExceptionType.NOT_ENROLLED, _("enrolled only in: %(enrolments)s") % {"enrolments": held})
 
 
 def _overlaps(visits: list[Visit]) -> tuple[dict[int, list[int]], set[int]]:
@@ -178,6 +202,7 @@ def derive_findings(visits: list[Visit], *, now: dt.datetime) -> tuple[dict[int,
         recipient_id__in={visit.recipient_id for visit in visits}
     ).order_by("recipient_id", "assessed_on"):
         assessments[assessment.recipient_id].append(assessment)
+    enrolments = enrolments_by_recipient({visit.recipient_id for visit in visits})
     partners, outside = _overlaps([visit for visit in visits if visit.status == VisitStatus.COMPLETED])
     evidence = load_evidence(visits)
     derived: dict[int, dict[str, str]] = {}
@@ -191,6 +216,7 @@ def derive_findings(visits: list[Visit], *, now: dt.datetime) -> tuple[dict[int,
             overlapping=partners.get(visit.pk, []),
             now=now,
             evidence=evidence.get(visit.pk, NO_EVIDENCE),
+            enrolments=enrolments.get(visit.recipient_id, []),
         )
         derived[visit.pk] = {finding.type: finding.detail for finding in findings}
     return derived, outside
