@@ -7,6 +7,7 @@ auditors read the sheets of their scope. The forms of the records themselves sta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,12 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from eldercare.accounts.scoping import can_read, scope_of
 from eldercare.accounts.site import NoDeleteMixin, PilotAreaListFilter, ServiceAdminMixin, run_service
 from eldercare.core.errors import DomainError
-from eldercare.visits.admin.common import OFFICIAL_ROLES, action_page
+from eldercare.visits.admin.common import OFFICIAL_ROLES, action_page, ids_within
 
 from . import services
 from .forms import ConfirmSheetForm, PrepareSheetForm, VoidLinesForm
 from .models import FeeSheet, FeeSheetLine, LineDecision, SheetState
 
+# Lines decided in one action: a month of a large provider, with room to spare.
+DECIDE_LIMIT = 20_000
 LINE_FIELDS = ["visit", "service_date", "recipient", "caregiver", "decision", "void_reason", "note", "decided_at"]
 
 
@@ -203,23 +206,22 @@ class FeeSheetLineAdmin(NoDeleteMixin, admin.ModelAdmin):
         return may_decide(request)
 
     def _decide(self, request, queryset, decision: str, reason: str = "", note: str = "") -> None:
-        done, refused = 0, []
-        for line in self.get_queryset(request).filter(pk__in=queryset.values("pk")).select_related("sheet"):
-            try:
-                services.fee_line_decide(line=line, decision=decision, reason=reason, note=note, user=request.user)
-            except DomainError as error:
-                refused.append(f"#{line.visit_id}: {error.message}")
-            else:
-                done += 1
+        ids = ids_within(request, self.get_queryset(request).filter(pk__in=queryset.values("pk")), DECIDE_LIMIT)
+        if ids is None:
+            return
+        try:
+            with transaction.atomic():
+                done = services.fee_lines_decide(
+                    line_ids=ids, decision=decision, reason=reason, note=note, user=request.user
+                )
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
         self.message_user(
             request,
             ngettext("%(count)d line decided.", "%(count)d lines decided.", done) % {"count": done},
             messages.SUCCESS if done else messages.INFO,
         )
-        if refused:
-            self.message_user(
-                request, gettext("Not decided: %(list)s") % {"list": "; ".join(refused[:20])}, messages.WARNING
-            )
 
     @admin.action(description=_("Confirm the fee of the selected visits (确认)"), permissions=["decide"])
     def confirm_lines(self, request, queryset):

@@ -7,13 +7,14 @@ the invalidation contract's queue. All of it happens in one transaction: a refus
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.core.audit import audit_record
+from eldercare.core.audit import audit_record, audit_record_many
 from eldercare.core.errors import DomainError
 from eldercare.core.models import AuditEvent
 from eldercare.visits.models import Visit, VisitStatus
@@ -86,36 +87,56 @@ def fee_sheet_prepare(*, provider, area, month: dt.date, user, unit_fee: Decimal
     return sheet
 
 
-@transaction.atomic
-def fee_line_decide(*, line: FeeSheetLine, decision: str, reason: str = "", note: str = "", user) -> FeeSheetLine:
-    """Confirm a line, void it with a reason code (其他 needs a note), or set it back to pending."""
-    line = FeeSheetLine.objects.select_for_update().select_related("sheet").get(pk=line.pk)
-    _refuse_if_confirmed(line.sheet)
+def _checked_decision(decision: str, reason: str, note: str) -> tuple[str, str]:
+    """The reason code and note a decision keeps, or the refusal in the user's language."""
     if decision not in LineDecision.values:
         raise DomainError(_("Choose confirm or void."), field="decision", code="fee_decision")
     note = (note or "").strip()
-    if decision == LineDecision.VOIDED:
-        if reason not in VoidReason.values:
-            raise DomainError(_("Choose a reason for voiding."), field="reason", code="fee_void_reason")
-        if reason == VoidReason.OTHER and not note:
-            raise DomainError(_("Say why in the note when the reason is “other”."), field="note", code="fee_note")
-    else:
-        reason = ""
-    line.decision = decision
-    line.void_reason = reason
-    line.note = note
+    if decision != LineDecision.VOIDED:
+        return "", note
+    if reason not in VoidReason.values:
+        raise DomainError(_("Choose a reason for voiding."), field="reason", code="fee_void_reason")
+    if reason == VoidReason.OTHER and not note:
+        raise DomainError(_("Say why in the note when the reason is “other”."), field="note", code="fee_note")
+    return reason, note
+
+
+@transaction.atomic
+def fee_lines_decide(*, line_ids: Iterable[int], decision: str, reason: str = "", note: str = "", user) -> int:
+    """Confirm lines, void them with a reason code (其他 needs a note), or set them back to pending.
+
+    One update however many lines (a month of a large provider is thousands); a line on a confirmed
+    sheet is refused, and then nothing changes. Returns how many lines were decided.
+    """
+    reason, note = _checked_decision(decision, reason, note)
+    ids = sorted(set(line_ids))
+    sheet_ids = set(FeeSheetLine.objects.filter(pk__in=ids).values_list("sheet_id", flat=True))
+    # Locking the sheets first serialises this with their confirmation.
+    for sheet in FeeSheet.objects.select_for_update().filter(pk__in=sheet_ids).order_by("pk"):
+        _refuse_if_confirmed(sheet)
     pending = decision == LineDecision.PENDING
-    line.decided_at = None if pending else timezone.now()
-    line.decided_by = None if pending else _acting(user)
-    line.save()
-    audit_record(
+    lines = FeeSheetLine.objects.filter(pk__in=ids)
+    changed = lines.update(
+        decision=decision,
+        void_reason=reason,
+        note=note,
+        decided_at=None if pending else timezone.now(),
+        decided_by=None if pending else _acting(user),
+    )
+    audit_record_many(
         action=AuditEvent.Action.CHANGE,
         user=user,
-        obj=line,
+        objects=list(lines.order_by("pk")),
         reason=str(_("Fee line decided")),
         details={"decision": decision, "void_reason": reason, "note": note},
     )
-    return line
+    return changed
+
+
+def fee_line_decide(*, line: FeeSheetLine, decision: str, reason: str = "", note: str = "", user) -> FeeSheetLine:
+    """Decide one line (see `fee_lines_decide`)."""
+    fee_lines_decide(line_ids=[line.pk], decision=decision, reason=reason, note=note, user=user)
+    return FeeSheetLine.objects.get(pk=line.pk)
 
 
 def void_text(line: FeeSheetLine) -> str:

@@ -6,7 +6,7 @@ import pytest
 from eldercare.core.errors import DomainError
 from eldercare.core.models import AuditEvent, RecountRequest
 from eldercare.fees.models import FeeSheet, LineDecision, SheetState, VoidReason
-from eldercare.fees.services import fee_line_decide, fee_sheet_confirm, fee_sheet_prepare
+from eldercare.fees.services import fee_line_decide, fee_lines_decide, fee_sheet_confirm, fee_sheet_prepare
 from eldercare.visits.models import Visit, VisitStatus
 from eldercare.visits.services import visit_is_locked, visit_update
 from tests.fees.conftest import visit_on
@@ -137,3 +137,20 @@ def test_a_provider_outside_the_area_is_refused(world):
     with pytest.raises(DomainError) as error:
         fee_sheet_prepare(provider=world.provider, area=PilotAreaFactory(), month=dt.date(2023, 7, 1), user=None)
     assert error.value.code == "provider_area"
+
+
+def test_many_lines_are_decided_at_once_each_with_its_audit_event(world):
+    sheet = prepare(world)
+    ids = list(sheet.lines.values_list("pk", flat=True))
+    assert (
+        fee_lines_decide(
+            line_ids=ids, decision=LineDecision.VOIDED, reason=VoidReason.NOT_DELIVERED, user=world.official
+        )
+        == 3
+    )
+    assert set(sheet.lines.values_list("decision", "void_reason")) == {("voided", "not_delivered")}
+    assert (
+        AuditEvent.objects.filter(object_type="fees.feesheetline", object_id__in=[str(pk) for pk in ids]).count() == 3
+    )
+    fee_lines_decide(line_ids=ids, decision=LineDecision.CONFIRMED, user=world.official)
+    assert set(sheet.lines.values_list("decision", "void_reason")) == {("confirmed", "")}
