@@ -38,36 +38,6 @@ def may_decide(request, sheet: FeeSheet | None = None) -> bool:
     return sheet is None or can_read(request.user, sheet)
 
 
-class FeeSheetLineInline(admin.TabularInline):
-    model = FeeSheetLine
-    extra = 0
-    can_delete = False
-    fields = LINE_FIELDS
-    readonly_fields = LINE_FIELDS
-    ordering = ["visit__service_date", "visit__started_at", "pk"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("visit__recipient", "visit__caregiver")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("service date"))
-    def service_date(self, line):
-        return line.visit.service_date
-
-    @admin.display(description=_("recipient"))
-    def recipient(self, line):
-        return line.visit.recipient.name
-
-    @admin.display(description=_("caregiver"))
-    def caregiver(self, line):
-        return line.visit.caregiver.name
-
-
 @admin.register(FeeSheet)
 class FeeSheetAdmin(ServiceAdminMixin, NoDeleteMixin, admin.ModelAdmin):
     form = PrepareSheetForm
@@ -76,8 +46,22 @@ class FeeSheetAdmin(ServiceAdminMixin, NoDeleteMixin, admin.ModelAdmin):
     list_select_related = ["provider", "area__region", "area__batch"]
     search_fields = ["provider__name", "=provider__credit_code"]
     date_hierarchy = "month"
-    inlines = [FeeSheetLineInline]
-    fields = ["provider", "area", "month", "state", "unit_fee", "created_by", "confirmed_at", "confirmed_by", "next"]
+    # The lines are listed (paged, filtered, with the decide actions) on the lines' own page: a month of
+    # a large provider is thousands of visits, too many for one form.
+    fields = [
+        "provider",
+        "area",
+        "month",
+        "state",
+        "unit_fee",
+        "pending",
+        "confirmed",
+        "voided",
+        "created_by",
+        "confirmed_at",
+        "confirmed_by",
+        "next",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -131,9 +115,6 @@ class FeeSheetAdmin(ServiceAdminMixin, NoDeleteMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else []
 
     def response_add(self, request, obj, post_url_continue=None):
         self.message_user(
