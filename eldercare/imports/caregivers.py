@@ -13,6 +13,8 @@ from eldercare.providers.services import caregiver_save
 from .columns import CAREGIVERS
 from .reading import CellError, ParsedRow, service_errors
 
+# The column a repeated row is named by.
+KEY_COLUMN = "employee_number"
 KIND = CAREGIVERS
 IMPORT_REASON = "import_records"
 
@@ -32,7 +34,7 @@ def existing_keys(rows: list[ParsedRow]) -> set[tuple]:
     )
 
 
-def write_rows(rows: list[ParsedRow], acting_user) -> tuple[list, list[CellError]]:
+def write_rows(rows: list[ParsedRow], acting_user) -> tuple[int, int, list[CellError]]:
     codes = {row.values["provider"] for row in rows}
     providers = {p.credit_code: p for p in Provider.objects.filter(credit_code__in=codes)}
     created, errors = [], []
@@ -53,4 +55,4 @@ def write_rows(rows: list[ParsedRow], acting_user) -> tuple[list, list[CellError
             )
         except (ValidationError, DomainError) as error:
             errors.extend(service_errors(row.line, error, KIND, {}))
-    return created, errors
+    return len(created), 0, errors

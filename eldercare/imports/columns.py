@@ -38,7 +38,7 @@ LEVEL_WORDS = {
     "complete": "完全失能",
 }
 YES_NO_WORDS = {True: "是", False: "否"}
-SATISFACTION_WORDS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+SATISFACTION_WORDS = {"satisfied": "满意", "fairly_satisfied": "基本满意", "dissatisfied": "不满意"}
 
 
 def _fixed(words: dict) -> Callable[[], list[tuple[str, object]]]:
@@ -183,4 +183,33 @@ CAREGIVERS = Kind(
     ),
 )
 
-KINDS = {kind.name: kind for kind in (RECIPIENTS, CAREGIVERS)}
+VISITS = Kind(
+    name="visits",
+    title="上门服务记录",
+    # The bulk upload takes 1,000 visits a call; a file is sent in such slices, in one transaction.
+    max_rows=MAX_IMPORT_ROWS,
+    columns=(
+        Column("recipient", "服务对象身份证号", TEXT, True, help="已登记的服务对象", example="110114195001011234"),
+        Column("provider", "服务机构信用代码", CODE, choices=PROVIDER, help="可不填，默认为服务人员所属机构"),
+        Column("caregiver", "服务人员工号", TEXT, True, help="服务人员在其机构的工号", example="A001"),
+        Column("category", "服务类别代码", CODE, True, choices=CATEGORY, example="life-care"),
+        Column("items", "服务项目代码", TEXT, help="多个项目用逗号分隔", example="cleaning,bathing"),
+        Column(
+            "started_at", "开始时间", DATETIME, True, help="日期时间，如 2024-03-01 09:30", example="2024-03-01 09:30"
+        ),
+        Column(
+            "ended_at", "结束时间", DATETIME, True, help="日期时间，如 2024-03-01 10:30", example="2024-03-01 10:30"
+        ),
+        Column("satisfaction", "满意度", CHOICE, choices=SATISFACTION, example="满意"),
+        Column("note", "备注", TEXT),
+        Column(
+            "client_uuid",
+            "记录编号",
+            TEXT,
+            help="可不填；不填时按本行内容生成，同一行重复导入不会重复记录",
+            example="6f1c0c7e-9a51-4f5e-8f1e-0d6c2a1b9e11",
+        ),
+    ),
+)
+
+KINDS = {kind.name: kind for kind in (RECIPIENTS, CAREGIVERS, VISITS)}

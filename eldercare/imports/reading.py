@@ -1,9 +1,10 @@
 """Turn an uploaded file into typed rows of one template kind, and name every bad cell.
 
-The file is read through `areas.importers.read_rows` (and so `core.spreadsheets`: its size, zip-bomb,
-row and column limits). Each cell is then held to the input policy (`core.input_policy`: no control
-characters, dates in the calendar window) and parsed by its column's declared type; a cell that
-fails becomes a `CellError` naming its line, its column's Chinese header and what is wrong.
+The file is read through `core.spreadsheets.read_table` (its size, zip-bomb, row and column limits)
+and `areas.importers.rows_from_table` (headers mapped by the kind's `TableSpec`). Each cell is then
+held to the input policy (`core.input_policy`: no control characters, dates in the calendar window)
+and parsed by its column's declared type; a cell that fails becomes a `CellError` naming its line,
+its column's Chinese header and what is wrong.
 """
 
 import datetime as dt
@@ -13,8 +14,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from eldercare.areas.importers import ImportRow, read_rows
+from eldercare.areas.importers import ImportRow, rows_from_table
 from eldercare.core.input_policy import forbidden_character, validate_date
+from eldercare.core.spreadsheets import read_table
 
 from .columns import BOOLEAN, CODE, DATE, DATETIME, INTEGER, Column, Kind
 
@@ -46,9 +48,19 @@ class ParsedRow:
     bad: bool = False
 
 
+def _keep_times(cells: list) -> list:
+    """A cell typed as a date and time keeps its time (the table reader writes datetimes as days)."""
+    return [
+        cell.strftime("%Y-%m-%d %H:%M:%S") if isinstance(cell, dt.datetime) and cell.time() != dt.time() else cell
+        for cell in cells
+    ]
+
+
 def read_file(path: str | Path, kind: Kind) -> list[ImportRow]:
     """The file's data rows as text keyed by column (refuses a file beyond the limits: DomainError)."""
-    return read_rows(path, kind.spec)
+    spec = kind.spec
+    table = ((line, _keep_times(cells)) for line, cells in read_table(path, max_rows=spec.max_rows))
+    return rows_from_table(table, spec)
 
 
 def _parse_date(text: str) -> dt.date | None:
@@ -76,7 +88,8 @@ class _Lookup:
         allowed = self.values[column.choices.name]
         if column.type == CODE:
             # A code may be followed by its name ("110114001 城北街道"), as the code sheet shows them.
-            text = text.split()[0].upper()
+            token = text.split()[0]
+            return allowed.get(token, allowed.get(token.upper()))
         return allowed.get(text, allowed.get(text.lower()))
 
 

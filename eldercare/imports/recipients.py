@@ -20,6 +20,8 @@ from eldercare.recipients.models import Recipient
 from .columns import RECIPIENTS
 from .reading import CellError, ParsedRow, service_errors
 
+# The column a repeated row is named by.
+KEY_COLUMN = "resident_id"
 KIND = RECIPIENTS
 IMPORT_REASON = "import_records"
 ASSESSMENT_KEYS = ("assessed_on", "level", "assessor_name")
@@ -105,7 +107,7 @@ def _row_problems(row: ParsedRow, refs: _References) -> list[CellError]:
     return problems
 
 
-def write_rows(rows: list[ParsedRow], acting_user) -> tuple[list, list[CellError]]:
+def write_rows(rows: list[ParsedRow], acting_user) -> tuple[int, int, list[CellError]]:
     """Register every row's recipient (and assessment) at once; the records created and every refusal."""
     refs = _References(rows)
     entries, lines, errors = [], [], []
@@ -137,8 +139,8 @@ def write_rows(rows: list[ParsedRow], acting_user) -> tuple[list, list[CellError
         entries.append(Registration(fields=fields, assessment=assessment))
         lines.append(row.line)
     if errors:
-        return [], errors
+        return 0, 0, errors
     created, refusals = recipients_register_many(entries=entries, acting_user=acting_user, reason=IMPORT_REASON)
     for index, refusal in sorted(refusals.items()):
         errors.extend(service_errors(lines[index], refusal, KIND, FIELD_COLUMNS))
-    return created, errors
+    return len(created), 0, errors

@@ -2,8 +2,8 @@
 
 1. read the file within the spreadsheet limits and parse each cell by its declared column
    (`reading.py`); a row repeated in the file is refused on its second line;
-2. skip the rows already imported (a recipient's ID number, a provider's employee number), so the
-   same file imported twice changes nothing;
+2. skip the rows already imported (a recipient's ID number, a provider's employee number, a
+   visit's client UUID), so the same file imported twice changes nothing;
 3. write the others through the services in one transaction; if any row was refused (by parsing or
    by a service), or on a dry run, the transaction is rolled back and nothing is changed.
 """
@@ -14,11 +14,11 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import caregivers, recipients
+from . import caregivers, recipients, visits
 from .columns import KINDS, Kind
 from .reading import CellError, ParsedRow, parse_rows, read_file
 
-IMPORTERS = {"recipients": recipients, "caregivers": caregivers}
+IMPORTERS = {"recipients": recipients, "caregivers": caregivers, "visits": visits}
 
 
 @dataclass
@@ -42,7 +42,7 @@ class ImportReport:
 
 def _mark_repeats(kind: Kind, importer, rows: list[ParsedRow], errors: list[CellError]) -> None:
     first_line = {}
-    key_column = kind.columns[0].header if kind.name != "caregivers" else kind.column("employee_number").header
+    key_column = kind.column(importer.KEY_COLUMN).header
     for row in rows:
         key = importer.row_key(row)
         if key is None:
@@ -79,10 +79,11 @@ def import_rows(kind: Kind, rows, *, acting_user=None, dry_run: bool = False) ->
         elif not row.bad:
             fresh.append(row)
     with transaction.atomic():
-        created, refused = importer.write_rows(fresh, acting_user)
+        created, skipped, refused = importer.write_rows(fresh, acting_user)
         errors.extend(refused)
         if errors or dry_run:
             transaction.set_rollback(True)
     report.errors = sorted(errors, key=lambda error: (error.line, error.column))
-    report.created = 0 if errors else len(fresh)
+    report.created = 0 if errors else created
+    report.skipped += 0 if errors else skipped
     return report
