@@ -169,3 +169,49 @@ def test_commands_write_template_and_import(world, tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import_records", "recipients", str(bad))
     assert "姓名*" in capsys.readouterr().err
+
+
+def test_csv_control_character_is_named(world, tmp_path, settings):
+    settings.LANGUAGE_CODE = "en"
+    from eldercare.imports.columns import RECIPIENTS
+
+    headers = [column.header for column in RECIPIENTS.columns]
+    row = recipient_row(1, 姓名="张\x01三", 评估日期="2024-03-01")
+    line = [str(row.get(column.label, "")) for column in RECIPIENTS.columns]
+    path = tmp_path / "recipients.csv"
+    path.write_text(",".join(headers) + "\n" + ",".join(line) + "\n", encoding="utf-8")
+    report = import_file("recipients", path)
+    assert [(error.line, error.column) for error in report.errors] == [(2, "姓名*")]
+    assert "U+0001" in report.errors[0].message
+    assert not Recipient.objects.exists()
+
+
+def test_import_queues_recount_and_keeps_history(world, tmp_path):
+    from eldercare.core.models import RecountRequest
+
+    filled = fill(template_for("recipients", tmp_path), [recipient_row(1), recipient_row(2)])
+    import_file("recipients", filled)
+    ids = set(Recipient.objects.values_list("pk", flat=True))
+    assert set(RecountRequest.objects.filter(recipient_id__in=ids).values_list("recipient_id", flat=True)) == ids
+    assert CapabilityAssessment.history.filter(history_type="+").count() == 2
+    assert AuditEvent.objects.filter(object_type="recipients.capabilityassessment").count() == 2
+
+
+def test_template_date_column_is_a_date(world, tmp_path):
+    workbook = load_workbook(template_for("recipients", tmp_path))
+    data = workbook.worksheets[0]
+    headers = [cell.value for cell in data[1]]
+    letter = chr(ord("A") + headers.index("评估日期"))
+    assert data.column_dimensions[letter].number_format == "yyyy-mm-dd"
+    kinds = {validation.type for validation in data.data_validations.dataValidation}
+    assert {"list", "date"} <= kinds
+
+
+def test_recipient_under_sixty_is_refused_by_the_model_rule(world, tmp_path, settings):
+    settings.LANGUAGE_CODE = "en"
+    from tests.factories import make_resident_id
+
+    young = make_resident_id(birth=dt.date(1990, 1, 1))
+    report = import_file("recipients", fill(template_for("recipients", tmp_path), [recipient_row(1, 身份证号=young)]))
+    assert [(error.line, error.column) for error in report.errors] == [(2, "身份证号*")]
+    assert "60" in report.errors[0].message
