@@ -4,15 +4,20 @@ import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.response import Response
 
+from eldercare.accounts.models import Role
+from eldercare.accounts.scoping import scope_of, scope_queryset
 from eldercare.api.base import ScopedQuerysetMixin, WritableScopedViewSet, write_in_scope
 from eldercare.api.filters import IdFilter
 
-from .models import CapabilityAssessment, Recipient
+from .enrolments import enrolment_create
+from .models import CapabilityAssessment, Enrolment, Recipient
 from .serializers import (
     AssessmentSerializer,
+    EnrolmentSerializer,
+    EnrolmentWriteSerializer,
     RecipientSerializer,
     RecipientUpdateSerializer,
     RecipientWriteSerializer,
@@ -180,3 +185,85 @@ class AssessmentViewSet(
                 acting_user=self.request.user,
             ),
         )
+
+
+class EnrolmentFilter(django_filters.FilterSet):
+    recipient = IdFilter(field_name="recipient_id", label=_("Recipient id"))
+    area = IdFilter(field_name="area_id", label=_("Pilot area id"))
+    batch_year = django_filters.NumberFilter(field_name="area__batch__year", label=_("Batch year"))
+
+    class Meta:
+        model = Enrolment
+        fields = ["recipient", "area", "batch_year"]
+
+
+# Who may enrol someone directly, besides an approved application: the district's own officials.
+ENROLLING_ROLES = frozenset({Role.DISTRICT_OFFICIAL})
+
+
+class EnrolPermission(permissions.BasePermission):
+    """Signed in to read (the queryset scopes); a district official to enrol (the fields scope)."""
+
+    message = _("Only the district's officials enrol recipients directly.")
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return request.method in permissions.SAFE_METHODS or scope_of(request.user).role in ENROLLING_ROLES
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List enrolments"),
+        description=_(
+            "Enrolments (纳入) of the recipients in your scope: one per person and batch's pilot area, with the "
+            "area's project cycle. A visit counts toward the enrolment whose cycle contains its day."
+        ),
+    ),
+    retrieve=extend_schema(summary=_("Get an enrolment"), description=_("One enrolment in your scope.")),
+    create=extend_schema(
+        request=EnrolmentWriteSerializer,
+        responses={201: EnrolmentSerializer},
+        summary=_("Enrol a recipient"),
+        description=_(
+            "District officials enrol a recipient of their area in a batch's pilot area (an approved home-visit "
+            "application does so by itself). The person's visits are checked again at once."
+        ),
+    ),
+)
+class EnrolmentViewSet(
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Enrolment.objects.all()
+    serializer_class = EnrolmentSerializer
+    filterset_class = EnrolmentFilter
+    ordering_fields = ["id", "enrolled_on", "created_at"]
+    ordering = ["recipient_id", "enrolled_on", "id"]
+    permission_classes = [EnrolPermission]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset.none()
+        # An enrolment is seen by whoever sees its person (the recipients' scope, one place for it).
+        recipients = scope_queryset(self.request.user, Recipient.objects.all())
+        return Enrolment.objects.filter(recipient__in=recipients.values("pk")).select_related("area__batch")
+
+    def get_serializer_class(self):
+        return EnrolmentWriteSerializer if self.action == "create" else EnrolmentSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        enrolment = enrolment_create(
+            recipient=data["recipient"],
+            area=data["area"],
+            enrolled_on=data.get("enrolled_on"),
+            acting_user=request.user,
+        )
+        fresh = self.get_queryset().get(pk=enrolment.pk)
+        return Response(EnrolmentSerializer(fresh, context=self.get_serializer_context()).data, status.HTTP_201_CREATED)

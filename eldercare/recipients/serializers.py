@@ -10,7 +10,7 @@ from eldercare.providers.models import Provider
 from eldercare.rollups.models import RecipientProgress
 from eldercare.visits.serializers import CoordinateSystemField
 
-from .models import CapabilityAssessment, Recipient
+from .models import CapabilityAssessment, Enrolment, Recipient
 from .selectors import Purpose, assessment_in_force, eligibility_from
 
 
@@ -149,3 +149,36 @@ class AssessmentSerializer(StrictModelSerializer):
         fields = ["id", "recipient", "assessed_on", "level", "assessor_name", "assessor_provider", "note", "created_at"]
         read_only_fields = ["id", "created_at"]
         validators = []  # one assessment a recipient a day: full_clean says so in the service
+
+
+class EnrolmentSerializer(StrictModelSerializer):
+    """An enrolment (纳入) of one person in one batch's pilot area, with that area's cycle."""
+
+    batch_year = serializers.IntegerField(source="area.batch.year", read_only=True)
+    cycle_start = serializers.DateField(source="area.cycle_start", read_only=True)
+    cycle_end = serializers.DateField(source="area.cycle_end", read_only=True)
+
+    class Meta:
+        model = Enrolment
+        fields = [
+            "id",
+            "recipient",
+            "area",
+            "batch_year",
+            "cycle_start",
+            "cycle_end",
+            "application",
+            "enrolled_on",
+            "ended_on",
+            "end_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EnrolmentWriteSerializer(StrictSerializer):
+    """Enrol a person in a pilot area directly (an approved application enrols by itself)."""
+
+    recipient = ScopedPrimaryKeyRelatedField(queryset=Recipient.objects.all())
+    area = ScopedPrimaryKeyRelatedField(queryset=PilotArea.objects.all())
+    enrolled_on = serializers.DateField(required=False)
