@@ -50,7 +50,9 @@ __all__ = [
 STALE_RUNNING = dt.timedelta(hours=2)
 FORMATS_BY_KIND = {kind: {ExportFormat.XLSX, ExportFormat.CSV} for kind in ExportKind}
 FORMATS_BY_KIND[ExportKind.PROGRESS] = {ExportFormat.XLSX, ExportFormat.CSV, ExportFormat.PDF}
-FILTER_KEYS = ("batch_year", "date_from", "date_to")
+FILTER_KEYS = ("batch_year", "date_from", "date_to", "recipient_id", "sheet_id")
+# Filters that name one row (one person's fee history, one fee sheet): whole numbers.
+WHOLE_NUMBER_FILTERS = ("batch_year", "recipient_id", "sheet_id")
 
 
 def _clean_filters(filters: dict | None) -> dict:
@@ -58,8 +60,13 @@ def _clean_filters(filters: dict | None) -> dict:
     for key, value in (filters or {}).items():
         if key not in FILTER_KEYS or value in (None, ""):
             continue
-        if key == "batch_year":
-            cleaned[key] = int(value)
+        if key in WHOLE_NUMBER_FILTERS:
+            try:
+                cleaned[key] = int(value)
+            except (TypeError, ValueError):
+                raise DomainError(
+                    _("The filter %(name)s must be a whole number.") % {"name": key}, code="bad_filter"
+                ) from None
         else:
             cleaned[key] = value.isoformat() if isinstance(value, dt.date) else dt.date.fromisoformat(value).isoformat()
     return cleaned
