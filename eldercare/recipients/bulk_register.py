@@ -14,7 +14,7 @@ one recount request is queued for them all, in the caller's transaction.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -100,13 +100,21 @@ def recipients_register_many(
     if refusals:
         return [], refusals
     reason = reason or _("Recipient registered")
-    recipients = bulk_create_with_history(
-        [recipient for _index, recipient, _assessment in checked],
-        Recipient,
-        batch_size=INSERT_BATCH,
-        default_user=acting_user,
-        default_change_reason=reason,
-    )
+    try:
+        with transaction.atomic():
+            recipients = bulk_create_with_history(
+                [recipient for _index, recipient, _assessment in checked],
+                Recipient,
+                batch_size=INSERT_BATCH,
+                default_user=acting_user,
+                default_change_reason=reason,
+            )
+    except IntegrityError:
+        # Someone registered one of these people between the check and the insert.
+        raise DomainError(
+            _("Some of these people were registered meanwhile by someone else; import the file again."),
+            code="registered_meanwhile",
+        ) from None
     assessments = []
     for (_index, _recipient, assessment), recipient in zip(checked, recipients, strict=True):
         if assessment is not None:
