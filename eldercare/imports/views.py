@@ -12,6 +12,7 @@ checked against a narrower scope.
 
 import secrets
 import tempfile
+import time
 from pathlib import Path
 
 from django.contrib.admin.views.decorators import staff_member_required
@@ -67,6 +68,11 @@ def _store(upload) -> Path:
             % {"size": upload.size / 1024 / 1024, "limit": MAX_FILE_BYTES // 1024 // 1024}
         )
     UPLOAD_FOLDER.mkdir(mode=0o700, exist_ok=True)
+    # Previews never confirmed leave their files; whatever their tokens no longer open goes.
+    stale = time.time() - TOKEN_MAX_AGE
+    for old in UPLOAD_FOLDER.iterdir():
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     path = UPLOAD_FOLDER / f"{secrets.token_hex(16)}{suffix}"
     with path.open("wb") as stream:
         for chunk in upload.chunks():
@@ -84,11 +90,16 @@ def upload(request):
     upload_file = request.FILES.get("file")
     if kind not in KINDS or upload_file is None:
         return _page(request, status=400, problem=_("Choose the kind of records and a file."))
+    path = None
     try:
         path = _store(upload_file)
         report = import_file(kind, path, acting_user=request.user, dry_run=True)
     except DomainError as error:
+        if path is not None:
+            path.unlink(missing_ok=True)
         return _page(request, status=400, problem=str(error.message), kind=kind)
+    if not (report.ok and report.created):
+        path.unlink(missing_ok=True)  # nothing to confirm: the file is not kept
     token = signing.dumps({"file": path.name, "kind": kind, "user": request.user.pk}, salt=TOKEN_SALT)
     return _page(
         request,

@@ -70,3 +70,10 @@ def test_wrong_file_type_and_unscoped_staff(admin_client, client, tmp_path):
 def test_template_download(admin_client):
     answer = admin_client.get(reverse("imports:template", args=["caregivers"]))
     assert answer.status_code == 200 and answer["Content-Disposition"].startswith("attachment")
+
+
+def test_a_preview_with_errors_keeps_no_file(admin_client, tmp_path):
+    kept = set(UPLOAD_FOLDER.iterdir()) if UPLOAD_FOLDER.exists() else set()
+    filled = fill(template_for("recipients", tmp_path), [recipient_row(1, 姓名=None)])
+    assert _upload(admin_client, filled).status_code == 200
+    assert set(UPLOAD_FOLDER.iterdir()) == kept
