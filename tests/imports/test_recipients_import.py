@@ -215,3 +215,25 @@ def test_recipient_under_sixty_is_refused_by_the_model_rule(world, tmp_path, set
     report = import_file("recipients", fill(template_for("recipients", tmp_path), [recipient_row(1, 身份证号=young)]))
     assert [(error.line, error.column) for error in report.errors] == [(2, "身份证号*")]
     assert "60" in report.errors[0].message
+
+
+def test_imported_recipient_reads_back_through_the_api(world, tmp_path):
+    from tests.api.conftest import client_for
+    from tests.factories import make_user
+
+    filled = fill(template_for("recipients", tmp_path), [recipient_row(1)])
+    assert import_file("recipients", filled).ok
+    recipient = Recipient.objects.get()
+    answer = client_for(make_user("api-admin", is_superuser=True)).get(f"/api/v1/recipients/{recipient.pk}/")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["name"] == "老人1" and body["economic_category"] == "minimum_allowance"
+    assert (body["township"], body["area"]) == (world["township"].pk, world["area"].pk)
+
+
+def test_a_zip_bomb_is_refused_unread(world, tmp_path):
+    from bench.import_bombs import _zip_bomb
+
+    with pytest.raises(DomainError) as refused:
+        import_file("recipients", _zip_bomb(tmp_path / "bomb.xlsx"))
+    assert refused.value.code == "import_bomb"
