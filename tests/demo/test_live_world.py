@@ -146,3 +146,15 @@ def test_recipients_and_visits_are_all_demo_data_and_run_up_to_yesterday(world):
     assert not Recipient.objects.filter(is_demo=False).exists()
     latest = max(area.progress.computed_at for area in running_areas())
     assert latest.date() >= TODAY - dt.timedelta(days=1)
+
+
+def test_the_demo_world_holds_a_confirmed_fee_sheet_with_a_voided_visit(world):
+    from eldercare.fees.models import FeeSheet, FeeSheetLine
+
+    sheet = FeeSheet.objects.get()
+    assert sheet.state == "confirmed" and sheet.unit_fee == 50
+    lines = FeeSheetLine.objects.filter(sheet=sheet)
+    voided = lines.get(decision="voided")
+    assert voided.void_reason == "overtime" and voided.visit.status == "voided"
+    confirmed = lines.filter(decision="confirmed")
+    assert confirmed.exists() and not confirmed.filter(visit__fee_confirmed_at__isnull=True).exists()

@@ -27,7 +27,7 @@ from eldercare.visits.models import Visit
 from eldercare.visits.verification import verify_visits
 
 from ..names import KNOWN_CENTRES, PROVINCE_CENTRES
-from . import batches, snapshots, storage, workflow
+from . import batches, fees, snapshots, storage, workflow
 from .base import DEFAULT_RECIPIENTS, DEFAULT_SEED, HISTORY_SHARE, AreaPlan, Dice, one_year_from
 from .beds import BedMaker
 from .money import MoneyMaker
@@ -292,6 +292,7 @@ def demo_world_create(*, today: dt.date, recipients: int = DEFAULT_RECIPIENTS, s
     ordered = sorted(world.visits.visits, key=lambda visit: (visit.service_date, visit.pk))
     end_of_today = dt.datetime.combine(today, dt.time.max, tzinfo=timezone.get_default_timezone())
     verify_visits([visit.pk for visit in ordered], now=end_of_today)
+    fees.add_confirmed_fee_sheet(world, today=today)  # voids one visit: before the roll-ups are computed
     areas = [plan.area for plan in world.area_plans]
     recompute_all(areas=areas, today=today)
     workflow.add_applications(world, seed=seed)
