@@ -27,6 +27,7 @@ urlpatterns = [
     path("m/", include("eldercare.mobile.urls")),
     path("applications/", include("eldercare.applications.urls")),
     path("confirm/", include("eldercare.confirmations.urls")),
+    path("imports/", include("eldercare.imports.urls")),
     path("", RedirectView.as_view(pattern_name="dashboards:landing", permanent=False)),
 ]
 if settings.DEBUG:

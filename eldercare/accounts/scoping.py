@@ -112,6 +112,7 @@ SCOPE_PATHS: dict[str, ScopePath] = {
     "visits.visitconfirmation": ScopePath(
         area="visit__area", provider="visit__provider", township="visit__recipient__township"
     ),
+    "recipients.enrolment": ScopePath(area="area", provider="recipient__provider", township="recipient__township"),
     "recipients.confirmationcard": ScopePath(
         area="recipient__area", provider="recipient__provider", township="recipient__township"
     ),

@@ -8,7 +8,7 @@ from eldercare.applications.apis import ApplicationViewSet
 from eldercare.areas.apis import PilotAreaViewSet
 from eldercare.beds.apis import BedPhotoViewSet, FamilyCareBedViewSet
 from eldercare.providers.apis import CaregiverViewSet, ProviderViewSet
-from eldercare.recipients.apis import AssessmentViewSet, RecipientViewSet
+from eldercare.recipients.apis import AssessmentViewSet, EnrolmentViewSet, RecipientViewSet
 from eldercare.rollups.apis import AreaProgressViewSet, NationalProgressView
 from eldercare.visits.apis import VisitExceptionViewSet, VisitViewSet
 from eldercare.visits.models import PhotoKind
@@ -22,6 +22,7 @@ router = DefaultRouter()
 router.register("areas", PilotAreaViewSet, basename="area")
 router.register("recipients", RecipientViewSet, basename="recipient")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("enrolments", EnrolmentViewSet, basename="enrolment")
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("caregivers", CaregiverViewSet, basename="caregiver")
 router.register("beds", FamilyCareBedViewSet, basename="bed")

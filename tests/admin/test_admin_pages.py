@@ -111,6 +111,10 @@ def world(db):
 
     card = card_issue(recipient=visit.recipient)  # the older person's card, and an answer by it
     visit_confirm(visit=visit, card=card, took_place=True, rating="satisfied", today=visit.service_date)
+    from eldercare.fees.services import fee_sheet_prepare
+
+    visit.provider.areas.add(visit.area)  # the provider serves the area whose month it is paid for
+    fee_sheet_prepare(provider=visit.provider, area=visit.area, month=visit.service_date, user=None)  # with lines
     return {
         "area": area,
         "provider": provider,

@@ -2,16 +2,12 @@
 
 import datetime as dt
 
-import pytest
-
 from eldercare.accounts.models import Role
 from eldercare.recipients.enrolments import enrolment_create
 from eldercare.recipients.models import Enrolment
 from tests.factories import BatchFactory, PilotAreaFactory, RecipientFactory
 
 URL = "/api/v1/enrolments/"
-
-pytestmark = pytest.mark.urls("tests.enrolments.urls")
 
 
 def later_area(world):

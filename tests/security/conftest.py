@@ -20,6 +20,7 @@ from eldercare.areas.models import Township
 from eldercare.beds.models import BedPhoto
 from eldercare.core.models import RecountRequest
 from eldercare.fees.models import FeeSheet, FeeSheetLine
+from eldercare.recipients.enrolments import enrolment_create
 from eldercare.recipients.models import ConfirmationCard
 from eldercare.rollups.models import AreaDailySnapshot, AreaProgress, BatchProgress, RecipientProgress, RollupRun
 from eldercare.visits.models import (
@@ -90,6 +91,7 @@ class Side:
             guardian_phone="13987654321",
         )
         self.assessment = AssessmentFactory(recipient=self.recipient, assessor_name=f"评估员{marker}")
+        self.enrolment = enrolment_create(recipient=self.recipient, area=self.area)
         self.application = Application.objects.create(
             kind=ApplicationKind.HOME_VISITS,
             recipient=self.recipient,
