@@ -120,6 +120,11 @@ def bulk_load_mode(tables: Sequence[str], *, log=print) -> Iterator[None]:
         return
     foreign, unique, indexes = _secondary_structures(tables)
     with connection.cursor() as cursor:
+        # Rows written earlier in this transaction (the reference data's townships, say) leave deferred
+        # foreign-key checks pending, and PostgreSQL refuses to alter a table with pending trigger
+        # events (dropping a foreign key alters the referenced table too): run those checks now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for table, name, _definition in foreign + unique:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for _table, name, _definition in indexes:

@@ -299,8 +299,11 @@ def application_transition(application: Application, action: str, user, **data) 
             % {"action": action, "actions": ", ".join(TRANSITIONS)},
             code="unknown_action",
         )
+    # OF self: the provider may be null, and PostgreSQL cannot lock the null side of an outer join.
     locked = (
-        Application.objects.select_for_update().select_related("recipient", "area", "provider").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("recipient", "area", "provider")
+        .get(pk=application.pk)
     )
     _check_actor(locked, spec.roles, user)
     if locked.state not in spec.sources or locked.kind not in spec.kinds:
@@ -399,7 +402,11 @@ def _check_actor_for_recipient(recipient, user) -> None:
 def application_update(*, application: Application, user, **changes) -> Application:
     """Change a draft (its note, its pilot area); once submitted it changes only through its moves."""
     refuse_unknown_fields(changes, APPLICATION_FIELDS, _("an application"))
-    locked = Application.objects.select_for_update().select_related("recipient", "township").get(pk=application.pk)
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("recipient", "township")
+        .get(pk=application.pk)
+    )
     _check_actor(locked, _STREET, user)
     if locked.state != State.DRAFT:
         _refuse_state(locked, StepAction.UPDATE)
