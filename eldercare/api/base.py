@@ -9,7 +9,9 @@ and refuses query parameters holding control characters, naming them.
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import filters, mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from eldercare.accounts.scoping import can_act_on_model, can_read, can_write, scope_queryset
@@ -176,3 +178,18 @@ class WritableScopedViewSet(
     viewsets.GenericViewSet,
 ):
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+def named_step_action(name: str, view_function, *, serializer_class, doc: str, **schema):
+    """A detail POST action called `name` (its address with dashes: `street_review` → `street-review/`),
+    with its docstring and its schema; for the lifecycle steps of beds and applications."""
+    view_function.__name__ = view_function.__qualname__ = name
+    view_function.__doc__ = doc
+    routed = action(
+        detail=True,
+        methods=["post"],
+        url_path=name.replace("_", "-"),
+        url_name=name.replace("_", "-"),
+        serializer_class=serializer_class,
+    )(view_function)
+    return extend_schema(request=serializer_class, **schema)(routed)

@@ -10,12 +10,11 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 
 from eldercare.accounts.scoping import can_write
-from eldercare.api.base import ScopedQuerysetMixin
+from eldercare.api.base import ScopedQuerysetMixin, named_step_action
 from eldercare.api.filters import IdFilter
 
 from . import services
@@ -104,21 +103,15 @@ def _step(name: str, serializer_class, summary):
         run(lambda: services.application_transition(application, name, request.user, **serializer.validated_data))
         return self._answer(application, status.HTTP_200_OK)
 
-    move.__name__ = move.__qualname__ = name
-    move.__doc__ = f"The application's `{name}` step, through the state machine."
-    move = action(
-        detail=True,
-        methods=["post"],
-        url_path=name.replace("_", "-"),
-        url_name=name.replace("_", "-"),
+    return named_step_action(
+        name,
+        move,
         serializer_class=serializer_class,
-    )(move)
-    return extend_schema(
-        request=serializer_class,
+        doc=f"The application's `{name}` step, through the state machine.",
         responses={200: ApplicationSerializer, 409: CONFLICT},
         summary=summary,
         description=STEP_DESCRIPTION,
-    )(move)
+    )
 
 
 @extend_schema_view(

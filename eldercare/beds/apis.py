@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from eldercare.api.base import ScopedQuerysetMixin, validated_save, write_in_scope
+from eldercare.api.base import ScopedQuerysetMixin, named_step_action, validated_save, write_in_scope
 from eldercare.api.filters import IdFilter
 from eldercare.visits.photo_apis import (
     IMAGE_CONTENT_TYPES,
@@ -87,21 +87,15 @@ def _move_action(name: str, serializer_class, service, summary):
         )
         return self._answer(moved, status.HTTP_200_OK)
 
-    move.__name__ = move.__qualname__ = name
-    move.__doc__ = f"The bed's `{name}` move, through its service."
-    move = action(
-        detail=True,
-        methods=["post"],
-        url_path=name.replace("_", "-"),
-        url_name=name.replace("_", "-"),
+    return named_step_action(
+        name,
+        move,
         serializer_class=serializer_class,
-    )(move)
-    return extend_schema(
-        request=serializer_class,
+        doc=f"The bed's `{name}` move, through its service.",
         responses={200: FamilyCareBedSerializer},
         summary=summary,
         description=BED_MOVE_DESCRIPTION,
-    )(move)
+    )
 
 
 @extend_schema_view(
