@@ -6,6 +6,12 @@ Looked up in bulk, one query each whatever the file's size: the ID numbers alrea
 (skipped, so a file imported twice changes nothing), the townships, the pilot areas of the named
 batches and the providers. Checked here: what the cells say together (a township outside the
 batch's pilot areas, a sex the ID number contradicts, half an assessment).
+
+A person already registered (matched by ID number, `normalize_resident_id`) is skipped whatever the
+row says, its batch year included: an import registers people, it never moves or enrols anyone
+already known, so a roster imported again for a later batch cannot put a person in a second batch
+by accident. Enrolling someone in another batch is `recipients.enrolments.enrolment_create` (the
+enrolment admin and API).
 """
 
 from django.core.exceptions import ValidationError

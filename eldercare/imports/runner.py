@@ -27,6 +27,9 @@ class ImportReport:
     rows: int = 0
     created: int = 0
     skipped: int = 0
+    # The lines skipped as already imported: a preview names them, so a clerk sees that a person
+    # already registered is left as is (a re-import never moves or enrols anyone).
+    skipped_lines: list[int] = field(default_factory=list)
     errors: list[CellError] = field(default_factory=list)
     dry_run: bool = False
     preview: list[ParsedRow] = field(default_factory=list)
@@ -76,6 +79,7 @@ def import_rows(kind: Kind, rows, *, acting_user=None, dry_run: bool = False) ->
     for row in parsed:
         if importer.row_key(row) in done and not row.bad:
             report.skipped += 1
+            report.skipped_lines.append(row.line)
         elif not row.bad:
             fresh.append(row)
     with transaction.atomic():

@@ -6,8 +6,9 @@ random name in `UPLOAD_FOLDER`; the confirm form carries only a signed token nam
 kind and the user, valid for `TOKEN_MAX_AGE` seconds, so a forged or stale token is refused and one
 user cannot confirm another's file. The file is deleted when imported.
 
-Only staff who write everything (admins, national officials) use the page: a row's area is not
-checked against a narrower scope.
+Only users who may write every kind of record imported, everywhere, use the page (`may_import`:
+a row's area is not checked against a narrower scope); everyone else, district and street officials
+included, gets the 403 page with a sentence saying why.
 """
 
 import secrets
@@ -15,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -23,9 +24,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from eldercare.accounts.scoping import scope_of
+from eldercare.accounts.scoping import can_write, scope_of
 from eldercare.core.errors import DomainError
 from eldercare.core.spreadsheets import MAX_FILE_BYTES
+from eldercare.providers.models import Caregiver
+from eldercare.recipients.models import CapabilityAssessment, Recipient
+from eldercare.visits.models import Visit
 
 from .columns import KINDS
 from .runner import import_file
@@ -37,10 +41,29 @@ TOKEN_MAX_AGE = 60 * 60
 PREVIEW_ROWS = 200
 
 
+# What each kind of import writes: whoever uses the page must be allowed to write all of it.
+IMPORTED_MODELS = {
+    "recipients": (Recipient, CapabilityAssessment),
+    "caregivers": (Caregiver,),
+    "visits": (Visit,),
+}
+
+
+def may_import(user) -> bool:
+    """Whether `user` may write every record an import can write, in every area (the rows are not scoped)."""
+    if not scope_of(user).everything:
+        return False
+    return all(can_write(user, model=model) for models in IMPORTED_MODELS.values() for model in models)
+
+
 def _allowed(request) -> None:
-    scope = scope_of(request.user)
-    if not (scope.everything and scope.can_write):
-        raise PermissionDenied
+    if not may_import(request.user):
+        raise PermissionDenied(
+            _(
+                "Imports write recipients, caregivers and visits in every area; only system administrators "
+                "may use them. Ask one to import your file."
+            )
+        )
 
 
 def _page(request, status: int = 200, **context):
@@ -49,7 +72,7 @@ def _page(request, status: int = 200, **context):
     return render(request, "imports/upload.html", context, status=status)
 
 
-@staff_member_required
+@login_required
 def download_template(request, kind: str):
     _allowed(request)
     if kind not in KINDS:
@@ -80,7 +103,12 @@ def _store(upload) -> Path:
     return path
 
 
-@staff_member_required
+def _lines_shown(lines: list[int]) -> str:
+    shown = ", ".join(str(line) for line in lines[:PREVIEW_ROWS])
+    return f"{shown} …" if len(lines) > PREVIEW_ROWS else shown
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def upload(request):
     _allowed(request)
@@ -111,10 +139,11 @@ def upload(request):
             :PREVIEW_ROWS
         ],
         token=token if report.ok and report.created else "",
+        skipped_shown=_lines_shown(report.skipped_lines),
     )
 
 
-@staff_member_required
+@login_required
 @require_http_methods(["POST"])
 def confirm(request):
     _allowed(request)
