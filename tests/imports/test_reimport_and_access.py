@@ -46,8 +46,7 @@ def test_a_reimport_naming_another_batch_skips_the_person_and_enrols_nobody(worl
     person = Recipient.objects.get(resident_id=resident(1))
     enrolment_create(recipient=person, area=earlier_area)
     before = _state()
-    # The same people again, now under the 2024 batch (person 1 with a lower-case check letter would
-    # match too: the number is normalised before it is looked up).
+    # The same people again, person 1 under the 2024 batch (and renamed), person 2 under 2023.
     again = fill(
         template_for("recipients", tmp_path),
         [recipient_row(1, 批次年份="2024", 姓名="改过的名字"), recipient_row(2, 批次年份="2023")],
