@@ -1,6 +1,7 @@
 """The dashboards' pages: thin views over `dashboards.selectors`; a scope they do not cover answers 404."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin
@@ -40,9 +41,34 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _batch_year(request: HttpRequest) -> int | None:
-    raw = request.GET.get("batch", "")
-    return int(raw) if raw.isdigit() else None
+def _keep(batch, as_of: dt.date | None) -> str:
+    """The query every link of the page carries, so that the next page shows the same batch and day."""
+    query = {}
+    if batch is not None:
+        query["batch"] = batch.year
+    if as_of is not None:
+        query["as_of"] = as_of.isoformat()
+    return urlencode(query)
+
+
+def _switch(offered, batch, as_of: dt.date | None) -> dict:
+    """What the batch switch (`dashboards/_batch_switch.html`) shows."""
+    return {"offered": offered, "chosen": batch, "as_of": as_of}
+
+
+def _unknown_batch(request: HttpRequest, message: str, offered, as_of: dt.date | None) -> HttpResponse:
+    """A batch that names nothing here: said in words, with the batches there are (404, never a 5xx)."""
+    return render(
+        request,
+        "dashboards/unknown_batch.html",
+        {
+            "message": message,
+            "switch": _switch(offered, None, as_of),
+            "links": [(batch, f"{request.path}?{_keep(batch, as_of)}") for batch in offered],
+            "scope": scope_of(request.user),
+        },
+        status=404,
+    )
 
 
 def _context(request: HttpRequest, today: dt.date, as_of: dt.date | None, error: str, **extra) -> dict:
@@ -83,7 +109,10 @@ def _short_name(row, province) -> str:
 def _overview_page(request: HttpRequest, *, province=None) -> HttpResponse:
     today = timezone.localdate()
     as_of, error = _as_of(request, today)
-    batch = selectors.default_batch(_batch_year(request))
+    choice = selectors.batch_choice(request.user, request.GET.get("batch"), today=today, province=province)
+    if choice.error:
+        return _unknown_batch(request, choice.error, choice.offered, as_of)
+    batch = choice.batch
     data = selectors.overview(request.user, today=today, batch=batch, province=province, as_of=as_of)
     # Nationally one bar per province; on a province's page one bar per pilot area in it.
     if province is None:
@@ -119,6 +148,8 @@ def _overview_page(request: HttpRequest, *, province=None) -> HttpResponse:
             overview=data,
             province=province,
             province_chart=progress_chart,
+            switch=_switch(choice.offered, batch, as_of),
+            keep=_keep(batch, as_of),
             behind_percent=round(settings.DASHBOARD_BEHIND_RATIO * 100),
             far_percent=round(settings.DASHBOARD_FAR_BEHIND_RATIO * 100),
         ),
@@ -145,11 +176,14 @@ def province(request: HttpRequest, province_code: str) -> HttpResponse:
 @login_required
 def area(request: HttpRequest, area_code: str) -> HttpResponse:
     """One pilot area: pace, progress over time, recipients by band, beds, providers and funds."""
-    pilot_area = selectors.area_in_scope(request.user, area_code, batch_year=_batch_year(request))
-    if pilot_area is None:
-        raise Http404
     today = timezone.localdate()
     as_of, error = _as_of(request, today)
+    choice = selectors.area_choice(request.user, area_code, request.GET.get("batch"), today=today)
+    if not choice.areas:
+        raise Http404  # no pilot area with this code in the user's scope, of any batch
+    if choice.error:
+        return _unknown_batch(request, choice.error, choice.offered, as_of)
+    pilot_area = choice.area
     data = selectors.area_dashboard(request.user, pilot_area, today=today, as_of=as_of)
     progress_chart = {
         "labels": {
@@ -181,6 +215,8 @@ def area(request: HttpRequest, area_code: str) -> HttpResponse:
             error,
             dashboard=data,
             crumbs=selectors.breadcrumbs(request.user, pilot_area, data.province_name),
+            switch=_switch(choice.offered, pilot_area.batch, as_of),
+            keep=_keep(pilot_area.batch, as_of),
             progress_chart=progress_chart,
             funds_chart=funds_chart,
         ),

@@ -12,13 +12,15 @@ Nationally and per province the expectation is the sum of the areas' expectation
 start on different days. Bands of counted visits are thirds of each batch's person-time
 threshold (rollups.rules.person_time_bands); a bed counts toward the target by beds.rules.
 
-The reads live in `figures` (pace and headlines), `overview` (national and provincial) and `area`
-(one pilot area); this module re-exports them.
+The reads live in `figures` (pace and headlines), `overview` (national and provincial), `area`
+(one pilot area) and `batches` (which batch a page shows: `?batch=`, or the current one); this
+module re-exports them.
 """
 
 from eldercare.rollups.rules import cycle_elapsed_share
 
 from .area import BED_STAGES, AreaDashboard, AtRiskRecipient, Crumb, FundLine, area_dashboard, breadcrumbs
+from .batches import AreaChoice, BatchChoice, choose_area, choose_batch
 from .figures import (
     BAND_LABELS,
     BAND_SEVERITY,
@@ -44,8 +46,10 @@ from .overview import (
     Overview,
     ProvinceGroup,
     Totals,
+    area_choice,
     area_in_scope,
     area_rows,
+    batch_choice,
     default_batch,
     overview,
     province_in_scope,
@@ -65,9 +69,11 @@ __all__ = [
     "NO_DATA",
     "ONE_DECIMAL",
     "ON_TRACK",
+    "AreaChoice",
     "AreaDashboard",
     "AreaRow",
     "AtRiskRecipient",
+    "BatchChoice",
     "Crumb",
     "Expectation",
     "FundLine",
@@ -75,11 +81,15 @@ __all__ = [
     "Overview",
     "ProvinceGroup",
     "Totals",
+    "area_choice",
     "area_dashboard",
     "area_in_scope",
     "area_row",
     "area_rows",
+    "batch_choice",
     "breadcrumbs",
+    "choose_area",
+    "choose_batch",
     "cycle_ended",
     "cycle_elapsed_share",
     "default_batch",

@@ -15,6 +15,7 @@ from eldercare.accounts.scoping import scope_of, scope_queryset
 from eldercare.areas.models import Batch, PilotArea, Region
 from eldercare.rollups.models import AreaDailySnapshot, ProgressFigures, RecipientProgress
 
+from .batches import AreaChoice, BatchChoice, choose_area, choose_batch
 from .figures import BAND_LABELS, BAND_SEVERITY, AreaRow, Expectation, Headline, _percent, area_row, headlines
 
 
@@ -31,11 +32,24 @@ def visible_areas(user) -> QuerySet:
     return scope_queryset(user, PilotArea.objects.all())
 
 
+def batch_choice(user, raw: str | None, *, today: dt.date, province: Region | None = None) -> BatchChoice:
+    """The batch an overview shows (`?batch=`), among those with areas in the user's scope (and province)."""
+    return choose_batch(_areas_of(user, province), raw, today=today)
+
+
 def default_batch(year: int | None = None) -> Batch | None:
+    """The batch of that year, or the latest with pilot areas (for callers that know no user)."""
     batches = Batch.objects.all()
     if year:
         return batches.filter(year=year).first()
     return batches.filter(areas__isnull=False).order_by("-year").first()
+
+
+def _areas_of(user, province: Region | None) -> QuerySet:
+    areas = visible_areas(user)
+    if province is not None:
+        areas = areas.filter(region__code__startswith=province.code[:2])
+    return areas
 
 
 def area_rows(areas: QuerySet, *, today: dt.date, as_of: dt.date | None = None) -> list[AreaRow]:
@@ -133,9 +147,7 @@ def overview(
     user, *, today: dt.date, batch: Batch | None, province: Region | None = None, as_of: dt.date | None = None
 ) -> Overview:
     """Figures of every area in the user's scope (of one province if given), and their totals."""
-    areas = visible_areas(user).filter(batch=batch) if batch else PilotArea.objects.none()
-    if province is not None:
-        areas = areas.filter(region__code__startswith=province.code[:2])
+    areas = _areas_of(user, province).filter(batch=batch) if batch else PilotArea.objects.none()
     rows = area_rows(areas, today=today, as_of=as_of)
     by_province: dict[str, list[AreaRow]] = defaultdict(list)
     for row in rows:
@@ -173,6 +185,11 @@ def province_in_scope(user, province_code: str) -> Region | None:
     if scope.province_prefix and scope.province_prefix != province_code[:2]:
         return None
     return Region.objects.filter(code=province_code, level=Region.Level.PROVINCE).first()
+
+
+def area_choice(user, area_code: str, raw_batch: str | None, *, today: dt.date) -> AreaChoice:
+    """The district's pilot area of the batch asked for (`?batch=`), or of the current batch; one query."""
+    return choose_area(visible_areas(user).filter(region__code=area_code), raw_batch, today=today)
 
 
 def area_in_scope(user, area_code: str, *, batch_year: int | None = None) -> PilotArea | None:
