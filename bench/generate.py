@@ -16,7 +16,10 @@ slots that cannot overlap, so every exception below is made on purpose:
   - 0.5 % entered 8–20 days late; 0.5 % voided;
   - 1 % of recipients first assessed a few weeks into their visits, and 0.5 % reassessed as
     only partially disabled mid-cycle (not eligible those days).
-One day of the cycle (`bench_day`) is left without visits: the incremental measurement adds it.
+Two days of the cycle are left without visits: `bench_day`, which the incremental measurement
+adds through the bulk-ingest path, and `nightly_day` a week before, which the nightly recompute
+finds added. With `--batches N` the N − 1 yearly batches before the latest are generated too
+(`bench.batches`: the same counties, cycles in earlier years), each with its share of the people.
 Codes (levels, categories, statuses) come from the domain's choices and the lengths, distances,
 delays and the person-time threshold from the batch, so the world follows the settings it runs
 under; at the 2023 batch's settings the figures above hold.
@@ -36,6 +39,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from bench.batches import ensure_batches
 from bench.loading import RowWriter, bulk_load_mode, next_ids, reset_sequences, write_history
 from eldercare.areas.models import Batch, Disbursement, FundAllocation, FundUse, PilotArea
 from eldercare.beds.models import BedStatus, RetrofitCatalogItem, WithdrawalReason
@@ -181,18 +185,26 @@ BULK_LOADED = (*TABLES.values(), "visits_visitexception", *HISTORY_TABLES)
 
 @dataclass(frozen=True)
 class WorldSize:
+    """The whole world's size; with several yearly batches each holds an equal share of it.
+
+    `day_visits` is a day of the latest batch (the earlier batches' cycles are over), so scale 3
+    with three batches has the people and visits of three scale-1 years and a scale-1 day.
+    """
+
     scale: float
     recipients: int
     beds: int
     day_visits: int
+    batches: int = 1
 
     @classmethod
-    def at(cls, scale: float) -> "WorldSize":
+    def at(cls, scale: float, *, batches: int = 1) -> "WorldSize":
         return cls(
             scale=scale,
-            recipients=max(50, round(FULL_RECIPIENTS * scale)),
+            recipients=max(50 * batches, round(FULL_RECIPIENTS * scale)),
             beds=round(FULL_BEDS * scale),
-            day_visits=max(10, round(FULL_DAY_VISITS * scale)),
+            day_visits=max(10, round(FULL_DAY_VISITS * scale / batches)),
+            batches=batches,
         )
 
 
@@ -201,6 +213,8 @@ class GenerationReport:
     size: WorldSize
     seed: int
     bench_day: dt.date
+    nightly_day: dt.date | None = None
+    batches: list = field(default_factory=list)  # years, oldest first
     rows: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
     exceptions_made: dict = field(default_factory=dict)
@@ -282,6 +296,7 @@ class _Area:
     start: int  # cycle start, ordinal
     last: int  # last day visits may fall on, ordinal
     centre: tuple
+    limits: "_Limits"
     home_providers: list = field(default_factory=list)
     retrofit_provider: int = 0
     assessor: int = 0
@@ -321,15 +336,23 @@ class WorldGenerator:
         self.category_weights = [
             CATEGORY_WEIGHTS[i] if i < len(CATEGORY_WEIGHTS) else 5 for i in range(len(self.categories))
         ]
+        self.batches = ensure_batches(size.batches)
         self.areas = list(
-            PilotArea.objects.filter(batch=Batch.objects.order_by("-year").first())
+            PilotArea.objects.filter(batch__in=self.batches)
             .select_related("batch", "region")
-            .order_by("region__code")
+            .order_by("batch__year", "region__code")
         )
         if not self.areas or not self.catalogue or not self.categories:
             raise RuntimeError("Load the reference data first: manage.py load_reference_data")
-        self.limits = _Limits.of(self.areas[0].batch)  # every area is of the latest batch
-        self.bench_day = choose_bench_day(self.areas)
+        self.latest = self.batches[-1]
+        latest_areas = [area for area in self.areas if area.batch_id == self.latest.pk]
+        # Two weekdays of the latest cycles are left without visits: the incremental measurement
+        # adds the first through the bulk-ingest path, the nightly recompute finds the second added.
+        self.bench_day = choose_bench_day(latest_areas)
+        self.nightly_day = choose_nightly_day(self.bench_day)
+        self.free_days = {self.bench_day.toordinal(), self.nightly_day.toordinal()}
+        # Resident IDs are unique nationwide; one county's areas of several batches share a division code.
+        self.used_ids: set[str] = set()
 
     def take(self, key: str) -> int:
         pk = self.ids[TABLES[key]]
@@ -340,10 +363,24 @@ class WorldGenerator:
 
     def generate(self, *, before_indexes=None) -> GenerationReport:
         """Write every table; `before_indexes` runs once the rows are in, before indexes are rebuilt."""
-        report = GenerationReport(size=self.size, seed=self.seed, bench_day=self.bench_day)
+        report = GenerationReport(
+            size=self.size,
+            seed=self.seed,
+            bench_day=self.bench_day,
+            nightly_day=self.nightly_day,
+            batches=[batch.year for batch in self.batches],
+        )
         started = time.perf_counter()
-        recipient_shares = _share(self.size.recipients, [area.target_person_times or 1 for area in self.areas])
-        bed_shares = _share(self.size.beds, [area.target_beds or 1 for area in self.areas])
+        recipient_shares, bed_shares = [], []
+        for batch, recipients, beds in zip(
+            self.batches,
+            _share(self.size.recipients, [1] * len(self.batches)),
+            _share(self.size.beds, [1] * len(self.batches)),
+            strict=True,
+        ):
+            areas = [area for area in self.areas if area.batch_id == batch.pk]
+            recipient_shares += _share(recipients, [area.target_person_times or 1 for area in areas])
+            bed_shares += _share(beds, [area.target_beds or 1 for area in areas])
         with bulk_load_mode(BULK_LOADED, log=self.log):
             for number, (area, recipients, beds) in enumerate(
                 zip(self.areas, recipient_shares, bed_shares, strict=True), start=1
@@ -369,14 +406,17 @@ class WorldGenerator:
         return report
 
     def area(self, area: PilotArea, recipients: int, beds: int) -> None:
+        # The latest batch's areas keep the seeds they had before earlier batches existed.
+        salt = "" if area.batch_id == self.latest.pk else f"{area.batch.year}:"
         context = _Area(
             area=area,
-            rng=random.Random(f"{self.seed}:{area.region.code}"),
+            rng=random.Random(f"{self.seed}:{salt}{area.region.code}"),
             recipients=recipients,
             beds=beds,
             start=area.cycle_start.toordinal(),
             last=min(area.cycle_end, timezone.localdate() - dt.timedelta(days=1)).toordinal(),
             centre=_centre(area.region.code, random.Random(f"{self.seed}:centre:{area.region.code}")),
+            limits=_Limits.of(area.batch),
         )
         self.providers(context)
         people = self.people(context)
@@ -426,7 +466,7 @@ class WorldGenerator:
         stamp = self.clock.at(start - 20, 600)
         recipients, assessments, beds, items = [], [], [], []
         people: list[_Person] = []
-        used_ids: set[str] = set()
+        used_ids = self.used_ids
         beds_left = context.beds
         for number in range(context.recipients):
             pk = self.take("recipient")
@@ -475,7 +515,7 @@ class WorldGenerator:
                 person.near = tuple(_near(rng, (latitude, longitude), 120) for _ in range(3))
                 first_visit = start + rng.randint(0, 10) if late_assessment else max(start, first_on)
                 first_visit += 0 if late_assessment else rng.randint(0, 20)
-                person.days = self.visit_days(rng, first_visit, last)
+                person.days = self.visit_days(rng, first_visit, last, needed=context.limits.needed)
                 if late_assessment:
                     self.made["not_eligible_recipients"] += 1
                 if len(history) > 1 and history[-1][1] == CapabilityLevel.MODERATE.value:
@@ -514,9 +554,8 @@ class WorldGenerator:
         self.writer.write(TABLES["item"], ITEM_COLUMNS, items, datetimes=STAMPS)
         return people
 
-    def visit_days(self, rng: random.Random, first: int, last: int) -> list[int]:
+    def visit_days(self, rng: random.Random, first: int, last: int, *, needed: int) -> list[int]:
         """The days a recipient is visited: 74 % reach the person-time, 22 % are in progress, 4 % none yet."""
-        needed = self.limits.needed
         draw = rng.random()
         if draw < 0.74:
             planned = rng.randint(needed, needed + 24)
@@ -527,9 +566,9 @@ class WorldGenerator:
         span = last - first + 1
         if span <= 0:
             return []
-        bench = self.bench_day.toordinal()
-        days = sorted(first + offset for offset in rng.sample(range(span), min(span, planned + 1)))
-        days = [day for day in days if day != bench][:planned]
+        free = self.free_days
+        days = sorted(first + offset for offset in rng.sample(range(span), min(span, planned + 2)))
+        days = [day for day in days if day not in free][:planned]
         # One visit in a hundred has a second visit the same day (it is logged; only one counts).
         return days + [day for day in days if rng.random() < 0.01]
 
@@ -647,7 +686,7 @@ class WorldGenerator:
         bookings: dict[tuple[int, int], int] = {}
         items_by_category = self.items_by_category
         salt = (self.seed * 0x9E3779B97F4A7C15) & (2**128 - 1)
-        limits = self.limits
+        limits = context.limits
         completed, voided_status = VisitStatus.COMPLETED.value, VisitStatus.VOIDED.value
         for person in people:
             if not person.days:
@@ -751,6 +790,11 @@ def _historied_models() -> list:
     from eldercare.visits.models import Visit
 
     return [Provider, Caregiver, Recipient, CapabilityAssessment, FamilyCareBed, RetrofitItem, Visit]
+
+
+def choose_nightly_day(bench_day: dt.date) -> dt.date:
+    """The same weekday a week before the benchmark day (inside the same cycles: the bench day is 2/3 in)."""
+    return bench_day - dt.timedelta(days=7)
 
 
 def choose_bench_day(areas: list[PilotArea]) -> dt.date:

@@ -9,51 +9,31 @@ the worker would do are run here, and the result says so.
 import contextlib
 import csv
 import json
-import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from django.db.models import Count
 from django.utils import timezone
 
 from bench.figures import Figure, unavailable
-from eldercare.areas.models import PilotArea
-from eldercare.providers.models import Caregiver, Provider
+from bench.measure.context import drain_queue, home_providers_busiest_first, latest_areas, queue_depth
+from bench.serving import BIN, ROOT, environment, start_gunicorn, stop, wait_for_port
+from eldercare.providers.models import Caregiver
 from eldercare.recipients.models import Recipient
-from eldercare.rollups import services as rollups
 from eldercare.rollups.verification import verify_all
 from eldercare.visits.models import ServiceItem, Visit
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 CAREGIVERS = 50
 NATIONAL_OFFICIALS = 2
 DISTRICT_OFFICIALS = 8
 REDIS_DB_URL = "redis://127.0.0.1:6379/13"  # a database of its own: the tests use 15
 P95_TARGET_MS = 300
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-            return
-        time.sleep(0.3)
-    raise RuntimeError(f"nothing answers on 127.0.0.1:{port}")
+LAG_TARGET_SECONDS = 15
+LAG_POLL_SECONDS = 0.2
 
 
 def _redis_up() -> bool:
@@ -111,15 +91,13 @@ def prepare_profiles(context, path: Path) -> dict:
             tokens[user.pk] = token_issue(user=user)[1]
         return tokens[user.pk]
 
-    providers = list(
-        Provider.objects.filter(offers_home_visits=True).annotate(n=Count("recipients")).order_by("-n", "pk")
-    )
+    providers = list(home_providers_busiest_first())
     caregivers = []
     for number in range(CAREGIVERS):
         provider = providers[number % len(providers)]
         user = context.user("caregiver", provider_credit_code=provider.credit_code)
         caregiver = Caregiver.objects.filter(provider=provider).order_by("pk")[number // len(providers)]
-        area = PilotArea.objects.filter(providers=provider).order_by("pk").first()
+        area = latest_areas().filter(providers=provider).order_by("pk").first()
         recipients = Recipient.objects.filter(provider=provider).order_by("pk")[:200]
         caregivers.append(
             {
@@ -136,7 +114,7 @@ def prepare_profiles(context, path: Path) -> dict:
     for _ in range(NATIONAL_OFFICIALS):
         user = context.user("national_official")
         officials.append({"session": _session_for(user), "url": "/dashboards/national/", "name": "national dashboard"})
-    areas = list(PilotArea.objects.select_related("region").order_by("region__code")[:DISTRICT_OFFICIALS])
+    areas = list(latest_areas().select_related("region").order_by("region__code")[:DISTRICT_OFFICIALS])
     for area in areas:
         user = context.user("district_official", area_code=area.region.code)
         officials.append(
@@ -146,30 +124,6 @@ def prepare_profiles(context, path: Path) -> dict:
     profiles = {"caregivers": caregivers, "officials": officials, "items": items}
     path.write_text(json.dumps(profiles, ensure_ascii=False), encoding="utf-8")
     return profiles
-
-
-def _environment(database_url: str, broker: str) -> dict:
-    env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "CELERY_BROKER_URL"}}
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="project.settings.base",
-        CELERY_BROKER_URL=broker,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
-
-
-def _stop(process: subprocess.Popen | None, name: str, log) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        log(f"  {name} did not stop in 30 s; killing it")
-        process.kill()
-        process.wait()
 
 
 def _read_stats(prefix: str) -> dict:
@@ -201,33 +155,56 @@ def _wait_for_worker(log, seconds: float = 300) -> bool:
     return False
 
 
+def _wait_until_fresh(seconds: float) -> float | None:
+    """Seconds until the durable recount queue is empty (every write's recount committed), or None."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if not queue_depth():
+            return time.monotonic() - started
+        time.sleep(LAG_POLL_SECONDS)
+    return None
+
+
+def _run_locust(env: dict, work: Path, *, users: int, seconds: int, port: int) -> None:
+    subprocess.run(
+        [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
+        + ["-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}"]
+        + ["--csv", str(work / "locust"), "--only-summary", "--loglevel", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        check=False,
+        stdout=open(work / "locust.log", "w"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+    )
+
+
 def run_load_test(context, *, seconds: int, database_url: str, log=print) -> dict:
-    """Serve with gunicorn, run locust headless for `seconds`, drain the worker, verify the roll-ups."""
+    """Serve with gunicorn, run locust headless for `seconds`, time the roll-ups' catching up, verify them.
+
+    `rollup_lag_after_load`: from locust's stop until the recount queue is empty, every upload's
+    verification and recount committed by the worker. gunicorn is stopped first (it finishes the
+    requests in flight, whose queue rows count too). verify_rollups then proves the figures equal
+    a recount; without Redis there is no worker and the queue is drained here, which the figure says.
+    """
     if not shutil.which("locust", path=str(BIN)) or not shutil.which("gunicorn", path=str(BIN)):
         return {"figures": [unavailable("load_test", "Load test", "locust or gunicorn is not installed")]}
     work = Path(tempfile.mkdtemp(prefix="eldercare-load-"))
     started_at = timezone.now()
     server = worker = None
+    lag = drained = None
+    if queue_depth():
+        drain_queue()  # the lag is the load test's own
     with redis_server(log) as have_redis:
         broker = REDIS_DB_URL if have_redis else "memory://"
-        env = _environment(database_url, broker)
+        env = environment(database_url, broker)
         if have_redis:
             import redis
 
             redis.Redis.from_url(REDIS_DB_URL).flushdb()
         profiles = prepare_profiles(context, work / "profiles.json")
         env["BENCH_LOCUST_PROFILES"] = str(work / "profiles.json")
-        port = _free_port()
         try:
-            # Two workers with four threads each: the two cores are shared with PostgreSQL and locust.
-            server = subprocess.Popen(
-                [str(BIN / "gunicorn"), "project.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-                + ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--log-level", "warning"],
-                cwd=ROOT,
-                env=env,
-                stdout=open(work / "gunicorn.log", "w"),  # noqa: SIM115 - closed with the process
-                stderr=subprocess.STDOUT,
-            )
+            server, port = start_gunicorn(env, work / "gunicorn.log")
             if have_redis:
                 worker = subprocess.Popen(
                     [str(BIN / "celery"), "-A", "project", "worker", "--pool", "solo", "--loglevel", "warning"],
@@ -236,45 +213,44 @@ def run_load_test(context, *, seconds: int, database_url: str, log=print) -> dic
                     stdout=open(work / "worker.log", "w"),  # noqa: SIM115
                     stderr=subprocess.STDOUT,
                 )
-            _wait_for_port(port)
+            wait_for_port(port)
             users = len(profiles["caregivers"]) + len(profiles["officials"])
             log(
                 f"  locust: {len(profiles['caregivers'])} caregivers, "
                 f"{len(profiles['officials'])} officials, {seconds} s"
             )
-            subprocess.run(
-                [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
-                + ["-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}"]
-                + ["--csv", str(work / "locust"), "--only-summary", "--loglevel", "WARNING"],
-                cwd=ROOT,
-                env=env,
-                check=False,
-                stdout=open(work / "locust.log", "w"),  # noqa: SIM115
-                stderr=subprocess.STDOUT,
-            )
+            _run_locust(env, work, users=users, seconds=seconds, port=port)
+            stopped = time.monotonic()
+            stop(server, "gunicorn", log)
+            queued_at_stop = queue_depth()
+            if have_redis:
+                waited = _wait_until_fresh(300)
+                lag = None if waited is None else time.monotonic() - stopped
+                drained = _wait_for_worker(log)
+            else:  # no worker: what it would have done, here
+                drain_queue()
+                lag = time.monotonic() - stopped
             stats = _read_stats(str(work / "locust"))
-            drained = _wait_for_worker(log) if have_redis else None
         finally:
-            _stop(server, "gunicorn", log)
-            _stop(worker, "celery worker", log)
-    uploaded = Visit.objects.filter(created_at__gte=started_at)
-    visits = uploaded.count()
-    if not have_redis:  # what the worker would have done
-        rollups.recount_recipients(uploaded.values_list("recipient_id", flat=True).distinct())
+            stop(server, "gunicorn", log)
+            stop(worker, "celery worker", log)
+    visits = Visit.objects.filter(created_at__gte=started_at).count()
     differences = verify_all()
     total = stats.get("Aggregated", {})
     log(
         f"  {total.get('requests', 0):,} requests ({total.get('requests_per_s', 0):.1f}/s), {visits:,} visits, "
-        f"{total.get('failures', 0)} failures, p95 {total.get('p95_ms')} ms; verify_rollups: "
+        f"{total.get('failures', 0)} failures, p95 {total.get('p95_ms')} ms; {queued_at_stop:,} queue rows at the "
+        f"stop, fresh after {lag if lag is None else round(lag, 2)} s; verify_rollups: "
         f"{'clean' if not differences else f'{len(differences)} differences'}"
     )
     result = {
         "seconds": seconds,
         "caregivers": len(profiles["caregivers"]),
         "officials": len(profiles["officials"]),
-        "broker": "redis + celery worker" if have_redis else "none: recounted after the run",
+        "broker": "redis + celery worker" if have_redis else "none: drained here after the run",
         "worker_drained": drained,
         "visits_uploaded": visits,
+        "queue_rows_at_stop": queued_at_stop,
         "stats": stats,
         "verify_rollups_differences": len(differences),
         "logs": str(work),
@@ -299,12 +275,23 @@ def run_load_test(context, *, seconds: int, database_url: str, log=print) -> dic
             detail={"visits_per_s": visits / seconds, "errors": total.get("failures")},
         ),
         Figure(
-            key="load_test_verify",
-            label="verify_rollups after the load test",
-            value=float(len(differences)),
-            unit="differences",
-            target="clean",
-            met=not differences,
+            key="rollup_lag_after_load",
+            label="Roll-up lag after the load test (locust stops → every figure equals a recount)",
+            value=lag,
+            unit="s",
+            target=f"≤ {LAG_TARGET_SECONDS} s",
+            met=lag is not None and lag <= LAG_TARGET_SECONDS and not differences,
+            note=(
+                ("" if have_redis else "no Redis: no worker, the queue drained in this process; ")
+                + ("" if lag is not None else "the queue was not empty after 300 s; ")
+                + (f"verify_rollups: {len(differences)} differences" if differences else "")
+            ),
+            detail={
+                "queue_rows_at_stop": queued_at_stop,
+                "verify_rollups_differences": len(differences),
+                "first_differences": [str(d) for d in differences[:10]],
+                "worker": result["broker"],
+            },
         ),
     ]
     return result

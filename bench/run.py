@@ -1,11 +1,12 @@
 """`make bench [SCALE=0.01|0.1|1]`: build the national world on PostgreSQL, then measure it.
 
-    .venv/bin/python -m bench.run --scale 0.01 [--seed 2023] [--drop] [--no-load-test]
+    .venv/bin/python -m bench.run --scale 0.01 [--batches 3] [--seed 2023] [--drop] [--no-load-test]
 
 1. Start PostgreSQL on 127.0.0.1:5432 if it is not running; drop and recreate the database
    `eldercare_bench`, migrate, load the reference data (50 pilot areas).
-2. Generate the world at the scale (bench.generate), establish exceptions and countability
-   (bench.verification), check the world is consistent and that verify_visits agrees on a sample.
+2. Generate the world at the scale (bench.generate; with --batches N, N yearly batches sharing it),
+   establish exceptions and countability (bench.verification), check the world is consistent and
+   that verify_visits agrees on a sample.
 3. Run every measurement (bench.measure) and the load test (bench.loadtest).
 4. Print the table and write it as JSON to bench/results/<time>-scale-<scale>.json and latest.json.
 The database is kept for re-measurement unless --drop is given; its size is printed.
@@ -161,10 +162,11 @@ def print_table(figures: list) -> None:
             log(line)
 
 
-def write_results(results: dict, scale: float) -> Path:
+def write_results(results: dict, scale: float, batches: int = 1) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = RESULTS / f"{stamp}-scale-{scale:g}.json"
+    suffix = f"-batches-{batches}" if batches > 1 else ""
+    path = RESULTS / f"{stamp}-scale-{scale:g}{suffix}.json"
     text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
     path.write_text(text + "\n", encoding="utf-8")
     shutil.copyfile(path, RESULTS / "latest.json")
@@ -174,6 +176,12 @@ def write_results(results: dict, scale: float) -> Path:
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.01, help="1 = 220,000 recipients and 6.6 million visits")
+    parser.add_argument(
+        "--batches",
+        type=int,
+        default=1,
+        help="yearly batches accumulated (1-3): the scale's people and visits shared among them",
+    )
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--database", default=DEFAULT_DATABASE)
     parser.add_argument("--sample", type=int, default=2000, help="visits re-checked with verify_visits")
@@ -199,11 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     from bench.verification import check_against_verify_visits, establish_verification
     from eldercare.rollups.verification import verify_all
 
-    size = WorldSize.at(args.scale)
-    log(f"eldercare benchmark: scale {args.scale:g} on PostgreSQL database {args.database}")
+    size = WorldSize.at(args.scale, batches=args.batches)
+    log(f"eldercare benchmark: scale {args.scale:g}, {args.batches} batch(es) on PostgreSQL database {args.database}")
     call_command("migrate", verbosity=0)
     call_command("load_reference_data", verbosity=0)
-    results: dict = {"scale": args.scale, "seed": args.seed, "machine": machine()}
+    results: dict = {"scale": args.scale, "batches": args.batches, "seed": args.seed, "machine": machine()}
 
     log("1. Generating the world")
     started = time.perf_counter()
@@ -224,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     results["world"] = {
         "rows": report.rows,
         "bench_day": report.bench_day,
+        "nightly_day": report.nightly_day,
+        "batches": report.batches,
         "exceptions_made": report.exceptions_made,
         "exceptions": verification.exceptions,
         "accepted_warnings": verification.accepted_warnings,
@@ -249,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
 
     log("2. Measurements")
-    context = BenchContext(size=size, seed=args.seed, bench_day=report.bench_day, log=log)
+    context = BenchContext(
+        size=size, seed=args.seed, bench_day=report.bench_day, nightly_day=report.nightly_day, log=log
+    )
     for measurement in MEASUREMENTS:
         log(f"- {measurement.__name__}")
         try:
@@ -277,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log("")
     print_table(figures)
-    path = write_results(results, args.scale)
+    path = write_results(results, args.scale, args.batches)
     log(f"\nResults: {path.relative_to(ROOT)} (and bench/results/latest.json); total {results['total_seconds']:.0f} s")
     if args.drop:
         from django.db import connections
