@@ -75,7 +75,8 @@ def test_a_world_of_three_batches_shares_its_people_and_keeps_every_visit_in_its
     world = check_world()
     world.pop("visits")
     assert world == dict.fromkeys(world, 0)
-    outside = Visit.objects.filter(Q(service_date__lt=F("area__cycle_start")) | Q(service_date__gt=F("area__cycle_end")))
+    before_or_after = Q(service_date__lt=F("area__cycle_start")) | Q(service_date__gt=F("area__cycle_end"))
+    outside = Visit.objects.filter(before_or_after)
     assert not outside.exists()
     # The two days the measurements fill are free in the latest cycles.
     assert not Visit.objects.filter(service_date__in=[report.bench_day, report.nightly_day]).exists()
