@@ -1,16 +1,18 @@
-"""Which visits count toward a recipient's 30, and which are flagged for review.
+"""Which visits count toward a recipient's 30, and which are flagged for review: the Python form.
 
-The thresholds live in the batch (DOMAIN.md); this module is the only place that applies them.
+The thresholds live in the batch (DOMAIN.md); the rules that apply them are in `rules` (and
+`presence` for the check-in and the evidence), on plain values. Two forms compose them:
 
-1. `verify_visits(ids)` checks a set of visits with a handful of queries, stores one
-   `VisitException` per finding, clears those that no longer apply and sets `Visit.is_countable`
-   (completed, and no exception that holds it back). Admin, API, imports and the periodic job
-   all call it.
-2. A visit *counts* when it is countable and the first countable visit of its recipient that day
-   (`count_decision` for one visit; `countable_visits` for the set-based roll-ups).
+1. here, one visit at a time: `findings_for(visit, …)`, and `derive_findings(visits)` over loaded
+   visits (the deep check of the roll-ups re-derives with it, independently of the stored state);
+2. `query.derive_findings_in_db`, the query form, set-based: a few statements narrow a set of visits
+   to those that may raise each exception and read only their inputs, then the same rule functions
+   decide and word them. `verify_visits(ids)` (in `store`) stores what it finds and
+   `Visit.is_countable`. A parity test (tests/rules/test_verification_parity.py) holds the two forms
+   to the same findings and details on many generated cases.
 
-The check-in location and the evidence of presence (photos, the older person's answer) are
-ruled on in `presence`, which `findings_for` calls.
+A visit *counts* when it is countable and the first countable visit of its recipient that day
+(`count_decision` for one visit, from the stored exceptions; `countable_visits` for the roll-ups).
 """
 
 import datetime as dt
@@ -18,31 +20,48 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.recipients.enrolments import covering_enrolment, enrolments_by_recipient, implicitly_enrolled
+from eldercare.recipients.enrolments import enrolments_by_recipient
 from eldercare.recipients.models import CapabilityAssessment
-from eldercare.recipients.selectors import Purpose, assessment_in_force, eligibility_from
+from eldercare.recipients.selectors import assessment_in_force
 
-from ..models import (
-    EXCEPTION_SEVERITY,
-    HOLDING_STATUSES,
-    ExceptionStatus,
-    ExceptionType,
-    Visit,
-    VisitException,
-    VisitStatus,
-)
+from ..models import HOLDING_STATUSES, Visit, VisitStatus
+from .details import clipped
 from .presence import NO_EVIDENCE, Evidence, Finding, checkin_finding, evidence_findings, load_evidence
+from .rules import (
+    OVERLAP_SEARCH_MARGIN,
+    OVERLAP_WINDOW,
+    cycle_finding,
+    eligibility_finding,
+    enrolment_finding,
+    future_finding,
+    late_finding,
+    length_findings,
+    overlap_finding,
+)
+from .store import VERIFY_ROUND, holding_exception_exists, verify_open_window, verify_visits
 
-# Overlap partners are looked for this far around the checked visits: visits longer than this
-# are already flagged as too long, so no overlap can hide beyond it.
-OVERLAP_SEARCH_MARGIN = dt.timedelta(days=1)
-# Visits checked per round; each round costs a few queries whatever its size.
+# Visits the Python form derives per round (the deep check of the roll-ups holds this many model objects).
 VERIFY_CHUNK = 2000
+
+__all__ = [
+    "OVERLAP_SEARCH_MARGIN",
+    "OVERLAP_WINDOW",
+    "VERIFY_CHUNK",
+    "VERIFY_ROUND",
+    "CountDecision",
+    "count_decision",
+    "countable_visits",
+    "derive_findings",
+    "findings_for",
+    "holding_exception_exists",
+    "overlap_partner_ids",
+    "verify_open_window",
+    "verify_visits",
+    "visits_for_checking",
+]
 
 
 def findings_for(
@@ -55,61 +74,44 @@ def findings_for(
     enrolments: list | None = None,
 ) -> list[Finding]:
     """Every exception a completed visit raises, given its recipient's assessments, enrolments, overlap
-    partners and evidence (`enrolments` None: not loaded, the enrolment rule is not applied)."""
+    partners and evidence (`enrolments` None: not loaded, the enrolment rule is not applied).
+
+    Each rule is a function of `rules` (or `presence`) that the query form calls too.
+    """
     area = visit.area
     batch = area.batch
     found: list[Finding] = []
-    minutes = (visit.ended_at - visit.started_at).total_seconds() / 60
     if visit.started_at > now:
-        found.append(Finding(ExceptionType.FUTURE_START))
+        found.append(future_finding())
     if not area.cycle_contains(visit.service_date):
-        found.append(Finding(ExceptionType.OUTSIDE_CYCLE, f"{area.cycle_start or '—'} ~ {area.cycle_end or '—'}"))
+        found.append(cycle_finding(area.cycle_start, area.cycle_end))
     elif enrolments is not None:
         # Inside its area's cycle but no enrolment covers the day (ended, or held elsewhere only). A day
         # outside the cycle is already held back by OUTSIDE_CYCLE: one reason to review, not two.
-        enrolment_finding = _enrolment_finding(visit, enrolments)
-        if enrolment_finding is not None:
-            found.append(enrolment_finding)
-    if minutes < batch.min_visit_minutes:
-        found.append(Finding(ExceptionType.TOO_SHORT, _("%(minutes)d min") % {"minutes": int(minutes)}))
-    if minutes > batch.max_visit_hours * 60:
-        found.append(Finding(ExceptionType.TOO_LONG, _("%(minutes)d min") % {"minutes": int(minutes)}))
+        not_enrolled = enrolment_finding(visit.service_date, enrolments)
+        if not_enrolled is not None:
+            found.append(not_enrolled)
+    found.extend(length_findings(batch, visit.ended_at - visit.started_at))
     recipient = visit.recipient
     checkin = checkin_finding(visit, recipient, batch.checkin_radius_m)
     if checkin is not None:
         found.append(checkin)
-    entered_at = visit.created_at or now
-    if entered_at - visit.ended_at > dt.timedelta(days=batch.late_entry_days):
-        days = (entered_at - visit.ended_at).days
-        found.append(Finding(ExceptionType.LATE_ENTRY, _("entered %(days)d days later") % {"days": days}))
-    eligibility = eligibility_from(
-        recipient, assessment_in_force(assessments, visit.service_date), visit.service_date, purpose=Purpose.HOME_VISIT
-    )
-    if not eligibility:
-        found.append(Finding(ExceptionType.NOT_ELIGIBLE, "；".join(str(reason) for reason in eligibility.reasons)))
+    late = late_finding(batch, (visit.created_at or now) - visit.ended_at)
+    if late is not None:
+        found.append(late)
+    in_force = assessment_in_force(assessments, visit.service_date)
+    eligibility = eligibility_finding(recipient, in_force, visit.service_date)
+    if eligibility is not None:
+        found.append(eligibility)
     if overlapping:
-        found.append(
-            Finding(
-                ExceptionType.CAREGIVER_OVERLAP,
-                _("overlaps visit %(ids)s") % {"ids": ", ".join(f"#{pk}" for pk in sorted(overlapping)[:5])},
-            )
-        )
+        found.append(overlap_finding(overlapping))
     found.extend(evidence_findings(batch, evidence))
-    return [Finding(f.type, str(f.detail)[:255]) for f in found]
-
-
-def _enrolment_finding(visit: Visit, enrolments: list) -> Finding | None:
-    """NOT_ENROLLED when no enrolment of the recipient covers the visit's day (recipients.enrolments)."""
-    if implicitly_enrolled(enrolments) or covering_enrolment(enrolments, visit.service_date) is not None:
-        return None
-    held = "；".join(
-        f"{e.area} {e.area.cycle_start or '—'} ~ {e.ended_on or e.area.cycle_end or '—'}" for e in enrolments
-    )
-    return Finding(ExceptionType.NOT_ENROLLED, _("enrolled only in: %(enrolments)s") % {"enrolments": held})
+    return [Finding(f.type, clipped(f.detail)) for f in found]
 
 
 def _overlaps(visits: list[Visit]) -> tuple[dict[int, list[int]], set[int]]:
-    """Map each checked visit to the completed visits of the same caregiver whose times overlap it.
+    """Map each checked visit to the completed visits of the same caregiver whose times overlap it
+    (among those starting less than OVERLAP_WINDOW apart, as the query form compares them).
 
     Returns the map and the ids of partners outside the checked set (they need their own check).
     """
@@ -139,7 +141,7 @@ def _overlaps(visits: list[Visit]) -> tuple[dict[int, list[int]], set[int]]:
         # Sweep in start order: each visit is compared with the earlier ones still running.
         running: list[tuple] = []
         for pk, _caregiver, start, end in rows:
-            running = [other for other in running if other[3] > start]
+            running = [other for other in running if other[3] > start and start - other[2] < OVERLAP_WINDOW]
             for other in running:
                 partners[pk].append(other[0])
                 partners[other[0]].append(pk)
@@ -164,31 +166,6 @@ def overlap_partner_ids(visit: Visit) -> list[int]:
         .exclude(pk=visit.pk)
         .values_list("pk", flat=True)
     )
-
-
-def verify_visits(
-    visit_ids: Iterable[int], *, reopen_ids: Iterable[int] = (), now: dt.datetime | None = None
-) -> set[int]:
-    """Check the visits, store their exceptions and countability; return the recipients touched.
-
-    `reopen_ids` are visits whose content was just edited: an earlier acceptance no longer
-    vouches for the new content, so their accepted exceptions are opened again.
-    """
-    now = now or timezone.now()
-    pending = list(dict.fromkeys(visit_ids))
-    reopen = set(reopen_ids)
-    touched_recipients: set[int] = set()
-    seen: set[int] = set()
-    while pending:
-        chunk, pending = pending[:VERIFY_CHUNK], pending[VERIFY_CHUNK:]
-        chunk = [pk for pk in chunk if pk not in seen]
-        seen.update(chunk)
-        if not chunk:
-            continue
-        partners_outside, recipients = _verify_chunk(chunk, reopen=reopen, now=now)
-        touched_recipients |= recipients
-        pending.extend(pk for pk in partners_outside if pk not in seen)
-    return touched_recipients
 
 
 def derive_findings(visits: list[Visit], *, now: dt.datetime) -> tuple[dict[int, dict[str, str]], set[int]]:
@@ -231,91 +208,6 @@ def visits_for_checking(visit_ids: Iterable[int]):
     )
 
 
-@transaction.atomic
-def _verify_chunk(visit_ids: list[int], *, reopen: set[int], now: dt.datetime) -> tuple[set[int], set[int]]:
-    visits = list(visits_for_checking(visit_ids).select_for_update(of=("self",)))
-    derived, outside = derive_findings(visits, now=now)
-
-    existing: dict[tuple[int, str], VisitException] = {
-        (exception.visit_id, exception.type): exception
-        for exception in VisitException.objects.filter(visit_id__in=visit_ids)
-    }
-    to_create: list[VisitException] = []
-    to_update: list[VisitException] = []
-    for visit in visits:
-        wanted = derived[visit.pk]
-        for exception_type, detail in wanted.items():
-            current = existing.get((visit.pk, exception_type))
-            if current is None:
-                to_create.append(
-                    VisitException(
-                        visit=visit,
-                        type=exception_type,
-                        severity=EXCEPTION_SEVERITY[exception_type],
-                        detail=detail,
-                        area_id=visit.area_id,
-                        provider_id=visit.provider_id,
-                    )
-                )
-            elif current.status == ExceptionStatus.CLEARED or (
-                visit.pk in reopen and current.status == ExceptionStatus.ACCEPTED
-            ):
-                _reopen(current, detail)
-                to_update.append(current)
-            elif current.detail != detail and current.status == ExceptionStatus.OPEN:
-                current.detail = detail
-                to_update.append(current)
-        for (visit_pk, exception_type), current in existing.items():
-            if visit_pk != visit.pk or exception_type in wanted or current.status not in HOLDING_STATUSES:
-                continue
-            if visit.status == VisitStatus.VOIDED:
-                current.status = ExceptionStatus.VOIDED
-                current.resolved_at = current.resolved_at or now
-            else:
-                current.status = ExceptionStatus.CLEARED
-            to_update.append(current)
-
-    # The review queue files an exception under its visit's area and provider (copied to filter
-    # without joins): a visit moved to another provider or area takes its exceptions along.
-    by_pk = {visit.pk: visit for visit in visits}
-    pending = {id(exception) for exception in to_update}
-    for (visit_pk, _type), current in existing.items():
-        visit = by_pk.get(visit_pk)
-        if visit is None or (current.area_id, current.provider_id) == (visit.area_id, visit.provider_id):
-            continue
-        current.area_id, current.provider_id = visit.area_id, visit.provider_id
-        if id(current) not in pending:
-            to_update.append(current)
-            pending.add(id(current))
-
-    VisitException.objects.bulk_create(to_create)
-    for exception in to_update:
-        exception._change_reason = str(_("Re-checked after a change"))
-        exception.save()
-    _store_countability(visit_ids)
-    return outside, {visit.recipient_id for visit in visits}
-
-
-def _reopen(exception: VisitException, detail: str) -> None:
-    exception.status = ExceptionStatus.OPEN
-    exception.detail = detail
-    exception.reason_code = None
-    exception.resolution_note = ""
-    exception.resolved_at = None
-    exception.resolved_by = None
-
-
-def holding_exception_exists():
-    return Exists(VisitException.objects.filter(visit=OuterRef("pk"), status__in=HOLDING_STATUSES))
-
-
-def _store_countability(visit_ids: list[int]) -> None:
-    scope = Visit.objects.filter(pk__in=visit_ids)
-    should_count = Q(status=VisitStatus.COMPLETED) & ~holding_exception_exists()
-    scope.filter(should_count, is_countable=False).update(is_countable=True)
-    scope.filter(~should_count, is_countable=True).update(is_countable=False)
-
-
 def countable_visits():
     """Visits that pass verification; at most one of them a recipient a day counts."""
     return Visit.objects.filter(is_countable=True)
@@ -348,29 +240,3 @@ def count_decision(visit: Visit) -> CountDecision:
         if earlier is not None:
             reasons.append(str(_("visit #%(pk)s already counts for that day") % {"pk": earlier.pk}))
     return CountDecision(counts=not reasons, reasons=tuple(reasons))
-
-
-def verify_open_window(*, days: int | None = None, today: dt.date | None = None, area=None) -> set[int]:
-    """The periodic re-check: recent visits (a visit logged late can overlap them), future-dated
-    ones, and any that were never verified.
-
-    Returns the recipients touched; the reconcile that follows recounts everything anyway.
-    """
-    from django.conf import settings
-
-    days = days if days is not None else settings.VISIT_RECHECK_DAYS
-    today = today or timezone.localdate()
-    visits = Visit.objects.filter(area=area) if area is not None else Visit.objects.all()
-    exceptions = VisitException.objects.filter(area=area) if area is not None else VisitException.objects.all()
-    recent = visits.filter(service_date__gte=today - dt.timedelta(days=days)).values_list("pk", flat=True)
-    future = exceptions.filter(type=ExceptionType.FUTURE_START, status__in=HOLDING_STATUSES).values_list(
-        "visit_id", flat=True
-    )
-    # Completed, not countable and nothing holding it back: never verified (an upload whose
-    # verification could not be queued) or left stale; either way it needs a check.
-    unverified = (
-        visits.filter(status=VisitStatus.COMPLETED, is_countable=False)
-        .exclude(holding_exception_exists())
-        .values_list("pk", flat=True)
-    )
-    return verify_visits([*recent.iterator(), *future.iterator(), *unverified.iterator()])

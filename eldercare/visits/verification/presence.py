@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from eldercare.core.geo import great_circle_distance_m
 
 from ..models import ExceptionType, PhotoKind, Visit, VisitConfirmation, VisitPhoto, VisitStatus
+from .details import missing_photos_detail
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,11 @@ REQUIRED_PHOTOS = (PhotoKind.START, PhotoKind.END)
 
 
 def checkin_finding(visit: Visit, recipient, radius: int) -> Finding | None:
-    """Far or imprecise check-in, or None (see the module's docstring for the rule and why)."""
+    """Far or imprecise check-in, or None (see the module's docstring for the rule and why).
+
+    Reads only the check-in's coordinates and accuracy and the home's coordinates, so the query form
+    hands it plain rows of the visits its distance narrows to.
+    """
     if None in (visit.checkin_latitude, visit.checkin_longitude, recipient.home_latitude, recipient.home_longitude):
         return None
     distance = great_circle_distance_m(
@@ -66,11 +71,12 @@ def checkin_finding(visit: Visit, recipient, radius: int) -> Finding | None:
 
 
 def evidence_findings(batch, evidence: Evidence) -> list[Finding]:
+    """MISSING_PHOTO, UNCONFIRMED, DISPUTED; `batch` needs only `photos_required` and `confirmation_required`."""
     found: list[Finding] = []
     if batch.photos_required:
         missing = [kind for kind in REQUIRED_PHOTOS if kind not in evidence.photo_kinds]
         if missing:
-            found.append(Finding(ExceptionType.MISSING_PHOTO, ", ".join(str(kind.label) for kind in missing)))
+            found.append(Finding(ExceptionType.MISSING_PHOTO, missing_photos_detail(missing)))
     if evidence.took_place is None and batch.confirmation_required:
         found.append(Finding(ExceptionType.UNCONFIRMED))
     if evidence.took_place is False:
