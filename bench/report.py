@@ -22,7 +22,8 @@ def render(results: dict) -> str:
     machine = results["machine"]
     world = results["world"]["rows"]
     lines = [
-        f"Scale {results['scale']:g} (seed {results['seed']}): {world.get('visits_visit', 0):,} visits, "
+        f"Scale {results['scale']:g}, {results.get('batches', 1)} batch(es) (seed {results['seed']}): "
+        f"{world.get('visits_visit', 0):,} visits, "
         f"{world.get('recipients_recipient', 0):,} recipients, {world.get('beds_familycarebed', 0):,} beds, "
         f"{world.get('beds_retrofititem', 0):,} retrofit items, {world.get('providers_caregiver', 0):,} caregivers; "
         f"{machine['nproc']} CPUs, {machine['memory_gb']} GB, PostgreSQL {machine['postgresql']}; "

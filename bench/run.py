@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.figures import Figure, unavailable
     from bench.generate import WorldSize, check_world, generate_world
     from bench.loadtest import run_load_test
-    from bench.measure import MEASUREMENTS, BenchContext
+    from bench.measure import GROWTH_MEASUREMENTS, MEASUREMENTS, BenchContext
     from bench.verification import check_against_verify_visits, establish_verification
     from eldercare.rollups.verification import verify_all
 
@@ -262,7 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     context = BenchContext(
         size=size, seed=args.seed, bench_day=report.bench_day, nightly_day=report.nightly_day, log=log
     )
-    for measurement in MEASUREMENTS:
+    # A world of several batches is about growth: the recompute, a day's incremental, the dashboards
+    # and the national exports at that size; the rest is measured on the one-batch world.
+    growth = args.batches > 1
+    for measurement in GROWTH_MEASUREMENTS if growth else MEASUREMENTS:
         log(f"- {measurement.__name__}")
         try:
             figures.extend(measurement(context))
@@ -271,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
             name = measurement.__name__.removeprefix("measure_")
             figures.append(unavailable(name, name.replace("_", " "), f"failed: {type(error).__name__}: {error}"[:300]))
 
-    if args.no_load_test:
-        results["load_test"] = {"skipped": "--no-load-test"}
+    if args.no_load_test or growth:
+        results["load_test"] = {"skipped": "--batches: a growth run" if growth else "--no-load-test"}
     else:
         log("3. Load test")
         seconds = args.load_seconds or (60 if args.scale >= 0.1 else 20)

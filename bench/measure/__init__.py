@@ -49,9 +49,18 @@ MEASUREMENTS = (
     measure_dashboards,
     measure_national_exports,
 )
+# What a growth run (`--batches N`) measures at its size: the recompute, a day's incremental, the
+# dashboards and the national exports.
+GROWTH_MEASUREMENTS = (
+    measure_full_recompute,
+    measure_incremental_end_to_end,
+    measure_dashboards,
+    measure_national_exports,
+)
 
 __all__ = [
     "FAIR_FLOOR",
+    "GROWTH_MEASUREMENTS",
     "GROUP_BY_FLOOR",
     "MEASUREMENTS",
     "BenchContext",
