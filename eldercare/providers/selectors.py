@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from eldercare.accounts.scoping import can_write, scope_of, scope_queryset
 from eldercare.recipients.models import Recipient
 from eldercare.rollups.rules import reached_person_time
+from eldercare.rollups.selectors import current_progress, progress_rows_prefetch
 from eldercare.visits.models import Visit, VisitStatus
 from eldercare.visits.verification import CountDecision, count_decision
 
@@ -99,14 +100,18 @@ def _running(today: dt.date) -> Q:
 def provider_home(user, provider: Provider, *, today: dt.date) -> ProviderHome:
     """What the provider's home shows on `today`; rows sorted with the people who need attention first."""
     people = scope_queryset(user, Recipient.objects.filter(provider=provider))
-    running = people.filter(_running(today)).select_related("area__region", "area__batch", "progress")
+    running = (
+        people.filter(_running(today))
+        .select_related("area__region", "area__batch")
+        .prefetch_related(progress_rows_prefetch())
+    )
     visits = scope_queryset(user, Visit.objects.filter(provider=provider, service_date=today))
     visited = {}
     for recipient_id in visits.filter(status=VisitStatus.COMPLETED).values_list("recipient_id", flat=True):
         visited[recipient_id] = visited.get(recipient_id, 0) + 1
     rows = []
     for person in running:
-        progress = getattr(person, "progress", None)
+        progress = current_progress(person)
         rows.append(
             RecipientRow(
                 recipient=person,

@@ -11,6 +11,7 @@ from eldercare.accounts.models import Role
 from eldercare.accounts.scoping import scope_of, scope_queryset
 from eldercare.api.base import ScopedQuerysetMixin, WritableScopedViewSet, write_in_scope
 from eldercare.api.filters import IdFilter
+from eldercare.rollups.selectors import current_progress_of, progress_rows_prefetch
 
 from .enrolments import enrolment_create
 from .models import CapabilityAssessment, Enrolment, Recipient
@@ -32,7 +33,7 @@ class RecipientFilter(django_filters.FilterSet):
     economic_category = django_filters.ChoiceFilter(choices=Recipient._meta.get_field("economic_category").choices)
     name = django_filters.CharFilter(lookup_expr="icontains", label=_("Part of the name"))
     at_risk = django_filters.BooleanFilter(
-        field_name="progress__at_risk", label=_("At risk of not reaching 30 visits in the cycle")
+        field_name="current_at_risk", label=_("At risk of not reaching 30 visits in the cycle")
     )
 
     class Meta:
@@ -79,12 +80,21 @@ class RecipientViewSet(WritableScopedViewSet):
     queryset = Recipient.objects.all()
     serializer_class = RecipientSerializer
     filterset_class = RecipientFilter
-    ordering_fields = ["id", "name", "created_at", "progress__counted_visits"]
+    # `counted_visits`: those of the person's latest cycle (an annotation).
+    ordering_fields = ["id", "name", "created_at", "counted_visits"]
     ordering = ["area_id", "name", "id"]
 
     def base_queryset(self):
-        return Recipient.objects.select_related("area__batch", "area__region", "progress").prefetch_related(
-            Prefetch("assessments", queryset=CapabilityAssessment.objects.order_by("assessed_on"))
+        return (
+            Recipient.objects.select_related("area__batch", "area__region")
+            .prefetch_related(
+                Prefetch("assessments", queryset=CapabilityAssessment.objects.order_by("assessed_on")),
+                progress_rows_prefetch(),
+            )
+            .annotate(
+                current_at_risk=current_progress_of("at_risk"),
+                counted_visits=current_progress_of("counted_visits"),
+            )
         )
 
     def get_serializer_class(self):

@@ -39,6 +39,15 @@ def enrolments_by_recipient(recipient_ids: Iterable[int]) -> dict[int, list[Enro
     return found
 
 
+def served_area_ids(recipient_ids: Iterable[int]) -> set[int]:
+    """The pilot areas these people are served in: their enrolments', or the household area of anyone with none."""
+    ids = set(recipient_ids)
+    enrolled = Enrolment.objects.filter(recipient_id__in=ids)
+    areas = set(enrolled.values_list("area_id", flat=True))
+    never_enrolled = Recipient.objects.filter(pk__in=ids).exclude(pk__in=enrolled.values("recipient_id"))
+    return areas | set(never_enrolled.values_list("area_id", flat=True))
+
+
 def covering_enrolment(enrolments: Iterable[Enrolment], day: dt.date) -> Enrolment | None:
     """The enrolment that covers `day`, or None; the latest cycle wins should two cycles touch the same day."""
     covering = [enrolment for enrolment in enrolments if enrolment.covers(day)]
@@ -57,27 +66,49 @@ def implicitly_enrolled(enrolments: list[Enrolment]) -> bool:
     return not enrolments
 
 
-def enrolment_area_on(recipient: Recipient, day: dt.date):
-    """The pilot area a visit of `recipient` on `day` belongs to: its covering enrolment's area.
+def enrolment_area_id_on(recipient: Recipient, day: dt.date | None, *, enrolments: list | None = None) -> int:
+    """The id of the pilot area a visit of `recipient` on `day` is filed in: its covering enrolment's area.
 
-    With no enrolment covering the day, the household area (`Recipient.area`): the visit is filed
-    there and verification flags it NOT_ENROLLED.
+    A visit after an enrolment ended but inside its area's cycle stays in that area (its officials
+    see it held back as NOT_ENROLLED there). With no enrolment's cycle containing the day (or no day
+    yet), the household area (`Recipient.area`), where verification flags it too. `enrolments`: the
+    person's, when the caller loaded them for many visits at once (`enrolments_by_recipient`).
     """
-    enrolments = enrolments_by_recipient([recipient.pk]).get(recipient.pk, [])
-    enrolment = covering_enrolment(enrolments, day)
-    return enrolment.area if enrolment is not None else recipient.area
+    if enrolments is None:
+        enrolments = enrolments_by_recipient([recipient.pk]).get(recipient.pk, [])
+    enrolment = None
+    if day is not None:
+        enrolment = covering_enrolment(enrolments, day) or next(
+            (e for e in reversed(enrolments) if e.area.cycle_contains(day)), None
+        )
+    return enrolment.area_id if enrolment is not None else recipient.area_id
 
 
-def _reverify_recipient(recipient_id: int, reason: str) -> None:
-    # Imported here: verification reads this module's selectors, so a top-level import would be circular.
+def enrolment_area_on(recipient: Recipient, day: dt.date):
+    """The pilot area a visit of `recipient` on `day` is filed in (`enrolment_area_id_on`), as an object."""
+    from eldercare.areas.models import PilotArea
+
+    area_id = enrolment_area_id_on(recipient, day)
+    return recipient.area if area_id == recipient.area_id else PilotArea.objects.get(pk=area_id)
+
+
+def _reverify_recipient(recipient: Recipient, reason: str, *, acting_user) -> None:
+    # Imported here: verification and filing read this module's selectors, so a top-level import would be circular.
+    from eldercare.visits.filing import visits_refile
     from eldercare.visits.models import Visit
     from eldercare.visits.verification.checks import verify_visits
     from eldercare.visits.verification.contract import enqueue_recount
 
-    # An enrolment decides whether each of the person's visits counts, and where: all are checked now,
-    # in this transaction (a few hundred at most), and the person's and their areas' recount queued.
-    visits = list(Visit.objects.filter(recipient_id=recipient_id).values_list("pk", flat=True))
-    recipients = verify_visits(visits) | {recipient_id}
+    # An enrolment decides where each of the person's visits is filed and whether it counts: all are
+    # moved and checked now, in this transaction (a few hundred at most), and the person's recount
+    # (which covers every area they have figures in) queued.
+    visits_refile(
+        recipient=recipient,
+        reason=str(_("Filed in the area of the enrolment covering its day")),
+        acting_user=acting_user,
+    )
+    visits = list(Visit.objects.filter(recipient_id=recipient.pk).values_list("pk", flat=True))
+    recipients = verify_visits(visits) | {recipient.pk}
     enqueue_recount(recipient_ids=recipients, reason=reason)
 
 
@@ -164,7 +195,7 @@ def enrolment_create(
         acting_user=acting_user,
         reason=str(_("Enrolled")),
     )
-    _reverify_recipient(recipient.pk, "recipients.enrolment created")
+    _reverify_recipient(recipient, "recipients.enrolment created", acting_user=acting_user)
     return enrolment
 
 
@@ -200,5 +231,5 @@ def enrolment_end(*, enrolment: Enrolment, ended_on: dt.date, reason: str, actin
         reason=reason,
         details={"ended_on": ended_on.isoformat()},
     )
-    _reverify_recipient(locked.recipient_id, "recipients.enrolment ended")
+    _reverify_recipient(locked.recipient, "recipients.enrolment ended", acting_user=acting_user)
     return locked

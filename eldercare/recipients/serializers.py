@@ -7,7 +7,7 @@ from eldercare.api.serializers import ReadSafeDateTimeField, StrictModelSerializ
 from eldercare.areas.models import PilotArea, Township
 from eldercare.core.masking import mask_resident_id
 from eldercare.providers.models import Provider
-from eldercare.rollups.models import RecipientProgress
+from eldercare.rollups.selectors import PROGRESS_LIST, current_progress
 from eldercare.visits.serializers import CoordinateSystemField
 
 from .models import CapabilityAssessment, Enrolment, Recipient
@@ -23,6 +23,8 @@ class EligibilitySerializer(StrictSerializer):
 
 
 class RecipientProgressSerializer(StrictSerializer):
+    area = serializers.IntegerField(allow_null=True, help_text="The pilot area (of one batch) these figures are in.")
+    batch_year = serializers.IntegerField(allow_null=True)
     counted_visits = serializers.IntegerField()
     visits_per_person_time = serializers.IntegerField(help_text="Visits that make one person-time (1人次).")
     person_time_reached = serializers.BooleanField()
@@ -43,6 +45,7 @@ class RecipientSerializer(StrictModelSerializer):
     area_code = serializers.CharField(source="area.region.code", read_only=True)
     eligibility_today = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
+    progress_by_batch = serializers.SerializerMethodField()
 
     class Meta:
         model = Recipient
@@ -63,6 +66,7 @@ class RecipientSerializer(StrictModelSerializer):
             "is_demo",
             "eligibility_today",
             "progress",
+            "progress_by_batch",
             "created_at",
             "updated_at",
         ]
@@ -89,21 +93,31 @@ class RecipientSerializer(StrictModelSerializer):
 
     @extend_schema_field(RecipientProgressSerializer)
     def get_progress(self, recipient: Recipient) -> dict:
-        needed = recipient.area.batch.visits_per_person_time
-        try:
-            progress = recipient.progress
-        except RecipientProgress.DoesNotExist:
-            progress = None
-        counted = progress.counted_visits if progress else 0
-        return {
-            "counted_visits": counted,
-            "visits_per_person_time": needed,
-            "person_time_reached": counted >= needed,
-            "reached_on": progress.reached_on if progress else None,
-            "last_counted_on": progress.last_counted_on if progress else None,
-            "at_risk": progress.at_risk if progress else False,
-            "computed_at": progress.computed_at if progress else None,
-        }
+        """The person's progress in their latest cycle; `progress_by_batch` lists every batch they are served in."""
+        return _progress_figures(current_progress(recipient), default_area=recipient.area)
+
+    @extend_schema_field(RecipientProgressSerializer(many=True))
+    def get_progress_by_batch(self, recipient: Recipient) -> list[dict]:
+        current_progress(recipient)  # loads the rows when they were not prefetched
+        rows = getattr(recipient, PROGRESS_LIST, None) or []
+        return [_progress_figures(row, default_area=row.area) for row in rows]
+
+
+def _progress_figures(progress, *, default_area) -> dict:
+    area = progress.area if progress else default_area
+    needed = area.batch.visits_per_person_time
+    counted = progress.counted_visits if progress else 0
+    return {
+        "area": area.pk,
+        "batch_year": area.batch.year,
+        "counted_visits": counted,
+        "visits_per_person_time": needed,
+        "person_time_reached": counted >= needed,
+        "reached_on": progress.reached_on if progress else None,
+        "last_counted_on": progress.last_counted_on if progress else None,
+        "at_risk": progress.at_risk if progress else False,
+        "computed_at": progress.computed_at if progress else None,
+    }
 
 
 class RecipientWriteSerializer(StrictModelSerializer):

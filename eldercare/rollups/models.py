@@ -12,14 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RecipientProgress(models.Model):
-    """A recipient's progress in their area's cycle: counted visits toward the batch's threshold (1人次)."""
+    """A recipient's progress in one pilot area's cycle: counted visits toward the batch's threshold (1人次).
 
-    recipient = models.OneToOneField(
+    One row per person and area they are enrolled in (recipients.Enrolment; a person with no
+    enrolment has one row, in their household area): someone served in two batches has two rows,
+    each counting the visits filed in its area (`Visit.area`, the covering enrolment's area).
+    """
+
+    recipient = models.ForeignKey(
         "recipients.Recipient",
         verbose_name=_("recipient"),
-        primary_key=True,
         on_delete=models.CASCADE,
-        related_name="progress",
+        related_name="progress_rows",
     )
     area = models.ForeignKey(
         "areas.PilotArea", verbose_name=_("pilot area"), on_delete=models.CASCADE, related_name="+"
@@ -45,9 +49,12 @@ class RecipientProgress(models.Model):
         verbose_name = _("recipient progress")
         verbose_name_plural = _("recipient progress")
         indexes = [models.Index(fields=["area", "counted_visits"], name="progress_area_count")]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "area"], name="progress_one_per_recipient_and_area"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.recipient_id}: {self.counted_visits}"
+        return f"{self.recipient_id} · {self.area_id}: {self.counted_visits}"
 
 
 class ProgressFigures(models.Model):

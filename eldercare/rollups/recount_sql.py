@@ -32,6 +32,19 @@ UPSERT = """
             completed_visits, rated_visits, satisfied_visits, at_risk, computed_at
         )"""
 
+PROGRESS = "rollups_recipientprogress"
+# Rows of a person in an area they are no longer served in (no enrolment there; or, never enrolled,
+# their household area moved): their figures now belong to another row, so they go.
+STALE_ROWS = f"""
+        DELETE FROM {PROGRESS}
+        WHERE {{progress_scope}}
+          AND NOT EXISTS (SELECT 1 FROM recipients_enrolment e
+                          WHERE e.recipient_id = {PROGRESS}.recipient_id AND e.area_id = {PROGRESS}.area_id)
+          AND (EXISTS (SELECT 1 FROM recipients_enrolment e WHERE e.recipient_id = {PROGRESS}.recipient_id)
+               OR {PROGRESS}.area_id <> (SELECT r.area_id FROM recipients_recipient r
+                                          WHERE r.id = {PROGRESS}.recipient_id))
+"""
+
 # Figures compared to decide whether an existing progress row needs writing at all.
 COMPARED_COLUMNS = (
     "area_id",
@@ -67,31 +80,43 @@ def recount_recipients_sql(
     if (recipient_ids is not None and not recipient_ids) or (area_ids is not None and not area_ids):
         return
     if recipient_ids is not None:
-        recipient_scope, scope_params = _in_list("r.id", "scope", recipient_ids)
+        enrolment_scope, scope_params = _in_list("e.recipient_id", "scope", recipient_ids)
+        household_scope, _same = _in_list("r.id", "scope", recipient_ids)
         visit_scope, _same = _in_list("v.recipient_id", "scope", recipient_ids)
+        progress_scope, _same = _in_list(f"{PROGRESS}.recipient_id", "scope", recipient_ids)
     elif area_ids is not None:
-        recipient_scope, scope_params = _in_list("r.area_id", "scope", area_ids)
+        enrolment_scope, scope_params = _in_list("e.area_id", "scope", area_ids)
+        household_scope, _same = _in_list("r.area_id", "scope", area_ids)
         visit_scope, _same = _in_list("v.area_id", "scope", area_ids)
+        progress_scope, _same = _in_list(f"{PROGRESS}.area_id", "scope", area_ids)
     else:
-        recipient_scope, visit_scope, scope_params = "1 = 1", "1 = 1", {}
+        enrolment_scope = household_scope = visit_scope = progress_scope = "1 = 1"
+        scope_params = {}
 
     today_sql = sql["date_param"]
     changed = " OR ".join(
         sql["distinct"].format(a=f"rollups_recipientprogress.{column}", b=f"excluded.{column}")
         for column in COMPARED_COLUMNS
     )
+    # One row per person and area they are enrolled in; a person with no enrolment at all is read
+    # as enrolled in their household area (recipients.enrolments.implicitly_enrolled).
     chosen = f"""
-        WITH chosen AS (
-            SELECT r.id AS recipient_id, r.area_id, b.visits_per_person_time AS needed,
-                   a.cycle_start, a.cycle_end
-            FROM recipients_recipient r
-            JOIN areas_pilotarea a ON a.id = r.area_id
+        WITH served AS (
+            SELECT e.recipient_id, e.area_id FROM recipients_enrolment e WHERE {enrolment_scope}
+            UNION ALL
+            SELECT r.id, r.area_id FROM recipients_recipient r
+            WHERE {household_scope}
+              AND NOT EXISTS (SELECT 1 FROM recipients_enrolment e WHERE e.recipient_id = r.id)
+        ),
+        chosen AS (
+            SELECT s.recipient_id, s.area_id, b.visits_per_person_time AS needed, a.cycle_start, a.cycle_end
+            FROM served s
+            JOIN areas_pilotarea a ON a.id = s.area_id
             JOIN areas_batch b ON b.id = a.batch_id
-            WHERE {recipient_scope}
         )"""
     on_conflict = f"""
-        ON CONFLICT (recipient_id) DO UPDATE SET
-            area_id = excluded.area_id, counted_visits = excluded.counted_visits,
+        ON CONFLICT (recipient_id, area_id) DO UPDATE SET
+            counted_visits = excluded.counted_visits,
             reached_on = excluded.reached_on, reaching_visit_id = excluded.reaching_visit_id,
             last_counted_on = excluded.last_counted_on, completed_visits = excluded.completed_visits,
             rated_visits = excluded.rated_visits, satisfied_visits = excluded.satisfied_visits,
@@ -117,6 +142,7 @@ def recount_recipients_sql(
             cursor.execute("SET LOCAL jit = off")
             cursor.execute(f"SET LOCAL work_mem = '{RECOUNT_WORK_MEM}'")
         cursor.execute(statement, params)
+        cursor.execute(STALE_ROWS.format(progress_scope=progress_scope), scope_params)
 
 
 def _risk(counted: str, first_counted: str, today_sql: str) -> str:
@@ -134,14 +160,14 @@ def _risk(counted: str, first_counted: str, today_sql: str) -> str:
 # The visits a recount reads, once: completed ones; counted days are the distinct days of the
 # countable ones among them (a countable visit is always completed).
 ONE_PASS_AGGREGATE = """
-    SELECT v.recipient_id,
+    SELECT v.recipient_id, v.area_id,
            COUNT(*) AS completed,
            COUNT(*) FILTER (WHERE v.satisfaction <> '') AS rated,
            COUNT(*) FILTER (WHERE v.satisfaction IN (%(satisfied)s, %(fairly)s)) AS satisfied,
            array_agg(DISTINCT v.service_date) FILTER (WHERE v.is_countable) AS days
     FROM visits_visit v
     WHERE v.status = %(completed)s AND {visit_scope}
-    GROUP BY v.recipient_id
+    GROUP BY v.recipient_id, v.area_id
 """
 
 
@@ -167,17 +193,17 @@ def _one_pass_statement(chosen: str, upsert: str, on_conflict: str, *, visit_sco
                    CASE WHEN {reached} IS NOT NULL THEN
                        (SELECT v.id FROM visits_visit v
                         WHERE v.status = %(completed)s AND v.recipient_id = c.recipient_id
-                          AND v.service_date = {reached} AND v.is_countable
+                          AND v.service_date = {reached} AND v.is_countable AND v.area_id = c.area_id
                         ORDER BY v.started_at, v.id LIMIT 1)
                    END AS reaching_visit_id,
                    s.days[cardinality(s.days)] AS last_counted_on, COALESCE(s.completed, 0) AS completed_visits,
                    COALESCE(s.rated, 0) AS rated_visits, COALESCE(s.satisfied, 0) AS satisfied_visits,
                    {_risk(counted, "s.days[1]", today_sql)} AS at_risk
-            FROM chosen c LEFT JOIN s ON s.recipient_id = c.recipient_id
+            FROM chosen c LEFT JOIN s ON s.recipient_id = c.recipient_id AND s.area_id = c.area_id
         )
         {upsert}
         SELECT {columns}, %(now)s
-        FROM x LEFT JOIN rollups_recipientprogress p ON p.recipient_id = x.recipient_id
+        FROM x LEFT JOIN rollups_recipientprogress p ON p.recipient_id = x.recipient_id AND p.area_id = x.area_id
         WHERE p.recipient_id IS NULL OR {changed}
         {on_conflict}
     """
@@ -189,38 +215,39 @@ def _portable_statement(chosen: str, upsert: str, on_conflict: str, *, visit_sco
     return f"""
         {chosen},
         all_visits AS (
-            SELECT v.recipient_id,
+            SELECT v.recipient_id, v.area_id,
                    COUNT(*) AS completed,
                    SUM(CASE WHEN v.satisfaction <> '' THEN 1 ELSE 0 END) AS rated,
                    SUM(CASE WHEN v.satisfaction IN (%(satisfied)s, %(fairly)s) THEN 1 ELSE 0 END) AS satisfied
             FROM visits_visit v
             WHERE v.status = %(completed)s AND {visit_scope}
-            GROUP BY v.recipient_id
+            GROUP BY v.recipient_id, v.area_id
         ),
         counted_days AS (
-            SELECT d.recipient_id, d.service_date,
-                   ROW_NUMBER() OVER (PARTITION BY d.recipient_id ORDER BY d.service_date) AS day_number
-            FROM (SELECT DISTINCT v.recipient_id, v.service_date
+            SELECT d.recipient_id, d.area_id, d.service_date,
+                   ROW_NUMBER() OVER (PARTITION BY d.recipient_id, d.area_id ORDER BY d.service_date) AS day_number
+            FROM (SELECT DISTINCT v.recipient_id, v.area_id, v.service_date
                   FROM visits_visit v WHERE v.is_countable = %(true)s AND {visit_scope}) d
         ),
         k AS (
-            SELECT d.recipient_id, COUNT(*) AS counted, MIN(d.service_date) AS first_day,
+            SELECT d.recipient_id, d.area_id, COUNT(*) AS counted, MIN(d.service_date) AS first_day,
                    MAX(d.service_date) AS last_day,
                    MIN(CASE WHEN d.day_number = c.needed THEN d.service_date END) AS reached_on
-            FROM counted_days d JOIN chosen c ON c.recipient_id = d.recipient_id
-            GROUP BY d.recipient_id
+            FROM counted_days d JOIN chosen c ON c.recipient_id = d.recipient_id AND c.area_id = d.area_id
+            GROUP BY d.recipient_id, d.area_id
         )
         {upsert}
         SELECT c.recipient_id, c.area_id, {counted}, k.reached_on,
                (SELECT v.id FROM visits_visit v
-                WHERE v.recipient_id = c.recipient_id AND v.is_countable = %(true)s AND v.service_date = k.reached_on
+                WHERE v.recipient_id = c.recipient_id AND v.area_id = c.area_id
+                  AND v.is_countable = %(true)s AND v.service_date = k.reached_on
                 ORDER BY v.started_at, v.id LIMIT 1),
                k.last_day, COALESCE(s.completed, 0), COALESCE(s.rated, 0), COALESCE(s.satisfied, 0),
                {_risk(counted, "k.first_day", today_sql)},
                %(now)s
         FROM chosen c
-        LEFT JOIN k ON k.recipient_id = c.recipient_id
-        LEFT JOIN all_visits s ON s.recipient_id = c.recipient_id
+        LEFT JOIN k ON k.recipient_id = c.recipient_id AND k.area_id = c.area_id
+        LEFT JOIN all_visits s ON s.recipient_id = c.recipient_id AND s.area_id = c.area_id
         WHERE 1 = 1
         {on_conflict}
     """

@@ -22,7 +22,7 @@ from django.utils import timezone
 from eldercare.areas.models import Batch, Disbursement, FundAllocation, PilotArea
 from eldercare.beds.models import FamilyCareBed
 from eldercare.beds.rules import beds_counting_toward_target_q
-from eldercare.recipients.models import Recipient
+from eldercare.recipients.enrolments import served_area_ids
 
 from .models import AreaDailySnapshot, AreaProgress, BatchProgress, ProgressFigures, RecipientProgress, RollupRun
 from .provider_stats import provider_stats_refresh
@@ -62,8 +62,9 @@ def _areas_figures(areas: list[PilotArea], *, today: dt.date) -> dict[int, dict]
         counted=Sum("counted_visits"),
         rated=Sum("rated_visits"),
         satisfied=Sum("satisfied_visits"),
+        # Everyone served in the area has a row (the recount writes one for each, visits or not).
+        recipients=Count("pk"),
     )
-    recipients = _grouped(Recipient.objects.all(), area_ids, n=Count("pk"))
     # A bed counts when accepted within its area's cycle by today, whatever happened after (beds.rules).
     beds = _grouped(FamilyCareBed.objects.filter(beds_counting_toward_target_q(today)), area_ids, n=Count("pk"))
     allocated = _grouped(FundAllocation.objects.all(), area_ids, total=Sum("amount"))
@@ -71,7 +72,7 @@ def _areas_figures(areas: list[PilotArea], *, today: dt.date) -> dict[int, dict]
     figures = {}
     for area in areas:
         totals = progress.get(area.pk, {})
-        count = recipients.get(area.pk, {}).get("n", 0)
+        count = totals.get("recipients", 0)
         figures[area.pk] = {
             "recipients": count,
             "person_times_reached": totals.get("person_times", 0),
@@ -128,8 +129,8 @@ def recount_recipients(recipient_ids: Iterable[int], *, today: dt.date | None = 
     """Recount these recipients, then their areas' and batches' totals; return the area ids."""
     today = today or timezone.localdate()
     ids = sorted(set(recipient_ids))
-    area_ids = set(Recipient.objects.filter(pk__in=ids).values_list("area_id", flat=True))
-    # Recipients who moved keep a progress row under their old area until it is recounted too.
+    area_ids = served_area_ids(ids)
+    # Rows left in an area the person is no longer served in are recounted (and removed) too.
     area_ids |= set(RecipientProgress.objects.filter(recipient_id__in=ids).values_list("area_id", flat=True))
     _lock_areas(area_ids)
     for start in range(0, len(ids), RECOUNT_CHUNK):
@@ -151,15 +152,8 @@ def recompute_area(area: PilotArea, *, today: dt.date | None = None) -> None:
 
 
 def _recount_areas(area_ids: list[int] | None, *, today: dt.date) -> None:
-    """Recount every recipient of these areas (None: of all areas) in one statement."""
+    """Recount every person served in these areas (None: in all areas) in one statement."""
     recount_recipients_sql(area_ids=area_ids, today=today)
-    # A recipient who moved to another area leaves a stale row behind: recount it where it is now.
-    stale = RecipientProgress.objects.exclude(recipient__area=F("area"))
-    if area_ids is not None:
-        stale = stale.filter(area_id__in=area_ids)
-    moved = list(stale.values_list("pk", flat=True))
-    if moved:
-        recount_recipients_sql(recipient_ids=moved, today=today)
 
 
 @transaction.atomic

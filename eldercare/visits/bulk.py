@@ -54,6 +54,7 @@ from eldercare.core.input_policy import (
 )
 from eldercare.core.models import AuditEvent
 from eldercare.providers.models import Caregiver, Provider
+from eldercare.recipients.enrolments import enrolments_by_recipient
 from eldercare.recipients.models import Recipient
 
 from .models import SatisfactionSource, ServiceCategory, ServiceItem, Visit, VisitStatus
@@ -211,6 +212,8 @@ def _build_visit(item: _Item, refs: "_References", acting_user) -> Visit:
         status=VisitStatus.COMPLETED,
         entered_by=acting_user,
     )
+    if recipient is not None:
+        visit.preloaded_enrolments = refs.enrolments.get(recipient.pk, [])
     for name in DATETIME_FIELDS:
         value = _datetime(raw.get(name))
         if value is None:
@@ -281,6 +284,7 @@ class _References:
     providers: dict[int, Provider]
     categories: dict[str, ServiceCategory]
     items: dict[str, ServiceItem]
+    enrolments: dict[int, list]
 
 
 def _load_references(parsed: list[_Item], acting_user) -> _References:
@@ -300,6 +304,7 @@ def _load_references(parsed: list[_Item], acting_user) -> _References:
         providers={row.pk: row for row in providers},
         categories={row.code: row for row in ServiceCategory.objects.filter(code__in=categories)},
         items={row.code: row for row in ServiceItem.objects.filter(code__in=codes, is_active=True)},
+        enrolments=enrolments_by_recipient(ids("recipient")),
     )
 
 

@@ -158,7 +158,8 @@ def _check_group(recipient_ids: list[int], result: VerificationResult, *, now: d
     visit_ids = list(
         Visit.objects.filter(recipient_id__in=recipient_ids).order_by("service_date", "pk").values_list("pk", flat=True)
     )
-    days: dict[int, set[dt.date]] = defaultdict(set)
+    # Counted days per person and the area each visit is filed in (a person has a row per area served).
+    days: dict[tuple[int, int], set[dt.date]] = defaultdict(set)
     differences: list[Difference] = []
     for start in range(0, len(visit_ids), VISIT_CHUNK):
         visits = _load(visit_ids[start : start + VISIT_CHUNK])
@@ -166,19 +167,22 @@ def _check_group(recipient_ids: list[int], result: VerificationResult, *, now: d
         differences += found
         for visit in visits:
             if expected[visit.pk]:
-                days[visit.recipient_id].add(visit.service_date)
-    stored = dict(
-        RecipientProgress.objects.filter(recipient_id__in=recipient_ids).values_list("recipient_id", "counted_visits")
-    )
-    recipients = Recipient.objects.filter(pk__in=recipient_ids).values_list("pk", "area_id", "area__region__code")
-    for recipient_id, area_id, code in recipients.order_by("pk"):
-        recounted = len(days.get(recipient_id, ()))
-        if stored.get(recipient_id, 0) != recounted:
+                days[visit.recipient_id, visit.area_id].add(visit.service_date)
+    stored = {
+        (recipient_id, area_id): counted
+        for recipient_id, area_id, counted in RecipientProgress.objects.filter(
+            recipient_id__in=recipient_ids
+        ).values_list("recipient_id", "area_id", "counted_visits")
+    }
+    codes = dict(PilotArea.objects.values_list("pk", "region__code"))
+    for recipient_id, area_id in sorted(set(stored) | set(days)):
+        recounted = len(days.get((recipient_id, area_id), ()))
+        if stored.get((recipient_id, area_id), 0) != recounted:
             differences.append(
                 Difference(
-                    code,
+                    codes.get(area_id, ""),
                     f"recipient {recipient_id} counted visits (from derived flags)",
-                    stored.get(recipient_id),
+                    stored.get((recipient_id, area_id)),
                     recounted,
                     recipient_id=recipient_id,
                     area_id=area_id,

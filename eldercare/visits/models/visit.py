@@ -236,10 +236,11 @@ class Visit(TimeStampedModel):
         indexes = [
             # A recipient's visits in day and start order, with what the roll-up recount reads
             # (rollups.recount_sql, an index-only scan on PostgreSQL) and what finds the visit that
-            # counts on a day; it also serves every lookup by recipient (and day).
+            # counts on a day; it also serves every lookup by recipient (and day). The area is
+            # included because the recount groups by person and the area a visit is filed in.
             models.Index(
                 fields=["recipient", "service_date", "started_at", "id"],
-                include=["status", "is_countable", "satisfaction"],
+                include=["status", "is_countable", "satisfaction", "area"],
                 name="visit_recipient_day",
             ),
             models.Index(fields=["area", "service_date"], name="visit_area_day"),
@@ -252,6 +253,19 @@ class Visit(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.service_date} · {self.recipient.name if self.recipient_id else ''} · {self.category}"
+
+    # The recipient's enrolments, set by a caller that loaded them for many visits at once
+    # (visits.bulk), so `clean` files each visit without a query of its own.
+    preloaded_enrolments: list | None = None
+
+    def file_in_area(self, enrolments: list | None = None) -> None:
+        """File the visit in the area of the recipient's enrolment covering its day (recipients.enrolments).
+
+        `enrolments`: the recipient's, when a batch of visits has loaded them already.
+        """
+        from eldercare.recipients.enrolments import enrolment_area_id_on
+
+        self.area_id = enrolment_area_id_on(self.recipient, self.service_date, enrolments=enrolments)
 
     @property
     def duration_minutes(self) -> float | None:
@@ -285,7 +299,7 @@ class Visit(TimeStampedModel):
                 errors[f"{prefix}_latitude"] = _("Give both latitude and longitude, or neither.")
         if errors:
             raise ValidationError(errors)
-        if self.recipient_id:
-            self.area_id = self.recipient.area_id
         if self.started_at:
             self.service_date = timezone.localdate(self.started_at)
+        if self.recipient_id:
+            self.file_in_area(self.preloaded_enrolments)
