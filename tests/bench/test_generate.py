@@ -11,7 +11,7 @@ from eldercare.beds.models import FamilyCareBed, RetrofitItem
 from eldercare.recipients.models import Recipient
 from eldercare.rollups.services import recompute_all
 from eldercare.rollups.verification import verify_all
-from eldercare.visits.models import Visit, VisitException
+from eldercare.visits.models import ExceptionStatus, Visit, VisitException
 
 TINY = WorldSize.at(0.0005)  # 110 recipients, 50 beds, a few thousand visits
 
@@ -67,8 +67,25 @@ def test_verify_visits_changes_nothing_in_the_verification_state_the_benchmark_e
 
     check = check_against_verify_visits(sample=Visit.objects.count())
 
+    assert check.python_form_differences == []  # the Python form of the rules finds what the set-up stored
     assert check.agrees, check
     assert VisitException.objects.count() == exceptions
+
+
+@pytest.mark.django_db
+def test_the_agreement_check_sees_a_stored_state_the_rules_would_not_give(reference_data):
+    build()
+    wrong = VisitException.objects.filter(status=ExceptionStatus.OPEN).order_by("pk").first()
+    VisitException.objects.filter(pk=wrong.pk).update(detail="篡改")
+    uncounted = Visit.objects.filter(is_countable=True, exceptions__isnull=True).order_by("pk").first()
+    Visit.objects.filter(pk=uncounted.pk).update(is_countable=False)
+
+    check = check_against_verify_visits(sample=Visit.objects.count())
+
+    assert [pk for pk, _stored, _derived in check.python_form_differences] == [wrong.visit_id]
+    assert check.exceptions_changed == 1  # verify_visits put the detail right
+    assert check.countable_changed >= 1
+    assert not check.agrees
 
 
 @pytest.mark.django_db

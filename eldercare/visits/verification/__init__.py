@@ -30,7 +30,7 @@ from .checks import (
 )
 from .presence import NO_EVIDENCE, Evidence, load_evidence
 from .query import Scope, derive_findings_in_db
-from .store import verify_all_visits
+from .store import store_countability, verify_all_visits
 
 __all__ = [
     "OVERLAP_SEARCH_MARGIN",
@@ -50,6 +50,7 @@ __all__ = [
     "holding_exception_exists",
     "load_evidence",
     "overlap_partner_ids",
+    "store_countability",
     "verify_all_visits",
     "verify_open_window",
     "verify_visits",

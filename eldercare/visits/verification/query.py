@@ -153,8 +153,12 @@ def _facts_sql(d: Dialect, scope: Scope, now: dt.datetime) -> tuple[str, dict]:
     }
     # Each rule's narrowing, on the facts below. Comparisons with NULL are false (COALESCE): a visit
     # without coordinates or an answer raises nothing by them.
-    length = "(f.length_us < f.min_visit_minutes * %(minute)s OR f.length_us > f.max_visit_hours * %(hour)s)"
-    late = "f.entered_after_us > f.late_entry_days * %(day)s"
+    # Thresholds in microseconds overflow 32-bit integers: the factors are 64-bit.
+    length = (
+        "(f.length_us < f.min_visit_minutes * CAST(%(minute)s AS BIGINT)"
+        " OR f.length_us > f.max_visit_hours * CAST(%(hour)s AS BIGINT))"
+    )
+    late = "f.entered_after_us > f.late_entry_days * CAST(%(day)s AS BIGINT)"
     checkin = (
         "COALESCE(f.distance > f.checkin_radius_m - %(slack)s OR f.checkin_accuracy_m > f.checkin_radius_m, false)"
     )

@@ -112,7 +112,7 @@ def _verify_round(scope: Scope, *, reopen: set[int], now: dt.datetime, lock: boo
             recipients = {row[0] for row in cursor.fetchall()}
     derived = derive_findings_in_db(scope, now=now)
     _write_exceptions(scope, dialect, derived, reopen=reopen, now=now)
-    _store_countability(scope, dialect)
+    store_countability(scope)
     return derived.outside, recipients
 
 
@@ -238,8 +238,10 @@ def holding_exception_exists():
     return Exists(VisitException.objects.filter(visit=OuterRef("pk"), status__in=HOLDING_STATUSES))
 
 
-def _store_countability(scope: Scope, dialect: Dialect) -> None:
-    """Countable: completed, and no exception that holds it back; only rows whose value changes are written."""
+def store_countability(scope: Scope) -> int:
+    """Countable: completed, and no exception that holds it back; only rows whose value changes are
+    written. Returns how many changed (after a reviewer's decisions made outside `verify_visits`)."""
+    dialect = Dialect(connection.vendor)
     visit, exception = Visit._meta.db_table, VisitException._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -253,6 +255,7 @@ def _store_countability(scope: Scope, dialect: Dialect) -> None:
                 "acknowledged": ExceptionStatus.ACKNOWLEDGED.value,
             },
         )
+        return cursor.rowcount
 
 
 def verify_open_window(*, days: int | None = None, today: dt.date | None = None, area=None) -> set[int]:
