@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Count
 
 from bench.generate import SLOTS, VISIT_COLUMNS, VISIT_DATETIMES, _Clock
 from bench.loading import RowWriter, next_ids, reset_sequences
@@ -28,6 +29,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 @dataclass(frozen=True)
 class PlannedVisit:
+    day: dt.date
     provider_id: int
     recipient_id: int
     area_id: int
@@ -51,22 +53,24 @@ def plan_day(
     lengths=DAY_LENGTHS,
     salt: str = "day",
     busiest_first: bool = False,
+    providers: list[int] | None = None,
 ) -> list[PlannedVisit]:
     """`count` visits on `day` (fewer if the caregivers are fully booked), one per recipient.
 
     Recipients are a seeded random sample of those served in the latest cycles, or (busiest_first)
-    the recipients of the busiest providers, as the biggest uploads come from them.
+    the recipients of the busiest providers (or of `providers`, in that order), as the biggest
+    uploads come from them.
     """
-    rng = random.Random(f"{context.seed}:{salt}")
-    served = (
-        Recipient.objects.filter(provider__isnull=False, area__in=latest_areas())
-        .order_by("pk")
-        .values_list("pk", "area_id", "provider_id", "home_latitude", "home_longitude")
-    )
+    rng = random.Random(f"{context.seed}:{salt}:{day}")
+    served = Recipient.objects.filter(provider__isnull=False, area__in=latest_areas())
+    if providers is not None:
+        served = served.filter(provider_id__in=providers)
+    served = served.order_by("pk").values_list("pk", "area_id", "provider_id", "home_latitude", "home_longitude")
     if busiest_first:
         from bench.measure.context import home_providers_busiest_first
 
-        order = {pk: rank for rank, pk in enumerate(home_providers_busiest_first().values_list("pk", flat=True))}
+        ranked = providers or list(home_providers_busiest_first().values_list("pk", flat=True))
+        order = {pk: rank for rank, pk in enumerate(ranked)}
         chosen = sorted(served, key=lambda row: (order.get(row[2], len(order)), row[0]))
     else:
         served = list(served)
@@ -95,6 +99,7 @@ def plan_day(
         choices = items.get(category_id) or [None]
         planned.append(
             PlannedVisit(
+                day=day,
                 provider_id=provider_id,
                 recipient_id=recipient_id,
                 area_id=area_id,
@@ -112,11 +117,46 @@ def plan_day(
     return planned
 
 
-def as_uploads(planned: list[PlannedVisit], day: dt.date) -> list[tuple[Provider, list[dict]]]:
+def plan_days(
+    context: BenchContext, first_day: dt.date, *, count: int, per_provider: int, days: int, salt: str
+) -> list[PlannedVisit]:
+    """Evening visits of the busiest providers over up to `days` days from `first_day`, about
+    `per_provider` each: what an integration syncing a provider's week sends in full batches."""
+    from bench.measure.context import home_providers_busiest_first
+
+    # As many providers as it takes for their evenings to hold `count` visits (small providers at
+    # small scales hold fewer than `per_provider` in `days`).
+    teams = dict(Caregiver.objects.values_list("provider_id").annotate(n=Count("pk")).values_list("provider_id", "n"))
+    providers, room = [], 0
+    for provider_id, recipients in home_providers_busiest_first().values_list("pk", "n"):
+        if room >= count:
+            break
+        evenings = min(teams.get(provider_id, 0) * len(EVENING_SLOTS), recipients) * days
+        if evenings:
+            providers.append(provider_id)
+            room += min(per_provider, evenings)
+    planned: list[PlannedVisit] = []
+    for offset in range(days):
+        if len(planned) >= count:
+            break
+        planned += plan_day(
+            context,
+            first_day + dt.timedelta(days=offset),
+            count=count - len(planned),
+            slots=EVENING_SLOTS,
+            lengths=EVENING_LENGTHS,
+            salt=salt,
+            busiest_first=True,
+            providers=providers,
+        )
+    return planned
+
+
+def as_uploads(planned: list[PlannedVisit]) -> list[tuple[Provider, list[dict]]]:
     """What each provider's app sends to POST /api/v1/visits/bulk/ (JSON values, times with their offset)."""
-    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
     by_provider: dict[int, list[dict]] = {}
     for visit in planned:
+        midnight = dt.datetime.combine(visit.day, dt.time(0), tzinfo=SHANGHAI)
         by_provider.setdefault(visit.provider_id, []).append(
             {
                 "client_uuid": visit.client_uuid,
@@ -135,13 +175,13 @@ def as_uploads(planned: list[PlannedVisit], day: dt.date) -> list[tuple[Provider
     return [(providers[pk], uploads) for pk, uploads in by_provider.items()]
 
 
-def copy_day(planned: list[PlannedVisit], day: dt.date) -> list[int]:
+def copy_day(planned: list[PlannedVisit]) -> list[int]:
     """COPY the planned visits in with their "+" history rows, unverified (is_countable false); their ids."""
     clock = _Clock()
-    ordinal = day.toordinal()
     first_id = next_ids(["visits_visit"])["visits_visit"]
     rows = []
     for number, visit in enumerate(planned):
+        ordinal = visit.day.toordinal()
         entered = clock.at(ordinal, visit.end + 5)
         rows.append(
             (
@@ -156,7 +196,7 @@ def copy_day(planned: list[PlannedVisit], day: dt.date) -> list[int]:
                 visit.category_id,
                 clock.at(ordinal, visit.start),
                 clock.at(ordinal, visit.end),
-                day.isoformat(),
+                visit.day.isoformat(),
                 visit.latitude,
                 visit.longitude,
                 visit.latitude,

@@ -58,7 +58,7 @@ def measure_incremental_end_to_end(context: BenchContext) -> list[Figure]:
         drain_queue()
     day = context.bench_day
     planned = plan_day(context, day, count=context.size.day_visits, salt="day")
-    uploads = as_uploads(planned, day)
+    uploads = as_uploads(planned)
     for provider, _items in uploads:  # users exist before the clock starts, as they do in production
         context.provider_staff(provider)
     ingest_runs, (statuses, created, failures) = stopwatch(

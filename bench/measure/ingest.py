@@ -1,12 +1,13 @@
 """Bulk API ingest over HTTP: POST /api/v1/visits/bulk/ against gunicorn, with token auth.
 
-The providers' staff upload one evening visit per recipient of the benchmark day, busiest
-providers first, in batches of API_BATCH, from CLIENT_THREADS connections at once (several
-providers' apps syncing together). Every request is authenticated by its API token, validated item
-by item, and stores its visits with history rows, audit events and recount-queue rows; the
-verification and recount follow in the worker, which is drained afterwards (not timed).
+The busiest providers' staff upload evening visits of the week from the benchmark day (one per
+recipient a day, about API_BATCH per provider), in batches of API_BATCH, from CLIENT_THREADS
+connections at once (several providers' apps syncing together). Every request is authenticated
+by its API token, validated item by item, and stores its visits with history rows, audit events
+and recount-queue rows; the verification and recount follow in the worker, which is drained
+afterwards (not timed).
 
-Beside it, the same service (visits_bulk_ingest) called in process on the day before, and the
+Beside it, the same service (visits_bulk_ingest) called in process on the week before, and the
 floor: the database inserting the same visits and history rows again by INSERT … SELECT.
 """
 
@@ -19,10 +20,13 @@ from pathlib import Path
 
 from bench.figures import Figure, median, stopwatch, unavailable
 from bench.measure.context import BenchContext, drain_queue, queue_depth, url
-from bench.measure.day import EVENING_LENGTHS, EVENING_SLOTS, as_uploads, insert_floor_seconds, plan_day
+from bench.measure.day import as_uploads, insert_floor_seconds, plan_days
 from bench.measure.incremental import ingest_uploads
 
 API_BATCH = 500
+# Each provider sends up to a week of evening visits, so its requests are full batches where its
+# caregivers' evenings allow (at small scales a provider has too few caregivers to fill one).
+UPLOAD_DAYS = 7
 CLIENT_THREADS = 4
 TARGET_RATE = 3000
 LABEL = "Bulk API ingest over HTTP (gunicorn, token auth, POST /api/v1/visits/bulk/)"
@@ -104,29 +108,18 @@ def measure_api_ingest(context: BenchContext) -> list[Figure]:
         drain_queue()
     count = max(1000, min(10000, context.size.day_visits))
     day = context.bench_day
-    planned = plan_day(
-        context, day, count=count, slots=EVENING_SLOTS, lengths=EVENING_LENGTHS, salt="api", busiest_first=True
-    )
-    http = _over_http(context, as_uploads(planned, day), path)
+    planned = plan_days(context, day, count=count, per_provider=API_BATCH, days=UPLOAD_DAYS, salt="api")
+    http = _over_http(context, as_uploads(planned), path)
     visits = http["statuses"].get("created", 0)
     rate = visits / http["seconds"] if http["seconds"] else 0
     worker_runs, _ = stopwatch(drain_queue)
     insert_runs = [insert_floor_seconds(http["created"]) for _ in range(3)] if http["created"] else []
     floor_rate = visits / median(insert_runs) if insert_runs else None
 
-    # The same service in process, on the day before (other visits, the same recipients and caregivers).
-    before = day - dt.timedelta(days=1)
+    # The same service in process, the week before (other visits, the same recipients and caregivers).
+    before = day - dt.timedelta(days=UPLOAD_DAYS)
     in_process = as_uploads(
-        plan_day(
-            context,
-            before,
-            count=count,
-            slots=EVENING_SLOTS,
-            lengths=EVENING_LENGTHS,
-            salt="api-in-process",  # other client UUIDs
-            busiest_first=True,
-        ),
-        before,
+        plan_days(context, before, count=count, per_provider=API_BATCH, days=UPLOAD_DAYS, salt="api-in-process")
     )
     for provider, _items in in_process:
         context.provider_staff(provider)

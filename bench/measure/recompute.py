@@ -87,7 +87,7 @@ def _add_nightly_day(context: BenchContext) -> dict:
     day = context.nightly_day
     planned = plan_day(context, day, count=context.size.day_visits, salt="nightly")
     started = time.perf_counter()
-    ids = copy_day(planned, day)
+    ids = copy_day(planned)
     copied = time.perf_counter() - started
     started = time.perf_counter()
     for start in range(0, len(ids), VERIFY_CHUNK):

@@ -59,7 +59,7 @@ def test_a_days_uploads_give_each_recipient_one_visit_and_no_caregiver_two_at_on
     context = build()
 
     planned = plan_day(context, context.bench_day, count=40, slots=EVENING_SLOTS, lengths=(45, 60), salt="t")
-    uploads = as_uploads(planned, context.bench_day)
+    uploads = as_uploads(planned)
 
     assert 0 < len(planned) <= 40
     assert len({visit.recipient_id for visit in planned}) == len(planned)
