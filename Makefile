@@ -52,8 +52,9 @@ worker: install
 beat: install
 	$(BIN)/celery -A project beat --loglevel=info
 
-## National-scale benchmark on PostgreSQL (started if needed): SCALE=0.01 (smoke, < 2 min), 0.1, or 1 (50 areas,
+## National-scale benchmark on PostgreSQL (started if needed): SCALE=0.01 (smoke, ~2 min), 0.1, or 1 (50 areas,
 ## 220,000 recipients, 6.6 million visits). Results in bench/results/; BENCH_ARGS="--drop" drops the database after.
+## Growth: SCALE=3 BENCH_ARGS="--batches 3" shares the scale among three yearly batches (~20 million visits).
 bench: install
 	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)
 
