@@ -9,12 +9,12 @@ Everything is read through the user's scope (accounts.scoping).
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from eldercare.accounts.scoping import can_write, scope_of, scope_queryset
-from eldercare.recipients.models import Recipient
+from eldercare.recipients.models import Enrolment, Recipient
 from eldercare.rollups.rules import reached_person_time
-from eldercare.rollups.selectors import current_progress, progress_rows_prefetch
+from eldercare.rollups.selectors import PROGRESS_LIST, current_progress, progress_rows_prefetch
 from eldercare.visits.models import Visit, VisitStatus
 from eldercare.visits.verification import CountDecision, count_decision
 
@@ -36,10 +36,11 @@ class RecipientRow:
     last_counted_on: dt.date | None
     days_left: int
     visits_today: int
+    served_in: object  # the pilot area whose cycle the person is served in today
 
     @property
     def area(self):
-        return self.recipient.area
+        return self.served_in
 
     @property
     def reached(self) -> bool:
@@ -94,7 +95,24 @@ def own_provider(user) -> Provider | None:
 
 
 def _running(today: dt.date) -> Q:
-    return Q(area__cycle_start__lte=today, area__cycle_end__gte=today)
+    """People served today: enrolled in an area whose cycle runs today, or never enrolled and their household's does."""
+    enrolled_today = Enrolment.objects.filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=today),
+        recipient=OuterRef("pk"),
+        area__cycle_start__lte=today,
+        area__cycle_end__gte=today,
+    )
+    never_enrolled = ~Exists(Enrolment.objects.filter(recipient=OuterRef("pk")))
+    return Q(Exists(enrolled_today)) | (never_enrolled & Q(area__cycle_start__lte=today, area__cycle_end__gte=today))
+
+
+def _served_today(person: Recipient, today: dt.date):
+    """The person's progress row (and its area) in the cycle running today; none yet: the household area."""
+    current_progress(person)  # loads the rows when they were not prefetched
+    for row in getattr(person, PROGRESS_LIST, None) or []:
+        if row.area.cycle_contains(today):
+            return row, row.area
+    return None, person.area
 
 
 def provider_home(user, provider: Provider, *, today: dt.date) -> ProviderHome:
@@ -111,16 +129,17 @@ def provider_home(user, provider: Provider, *, today: dt.date) -> ProviderHome:
         visited[recipient_id] = visited.get(recipient_id, 0) + 1
     rows = []
     for person in running:
-        progress = current_progress(person)
+        progress, area = _served_today(person, today)
         rows.append(
             RecipientRow(
                 recipient=person,
+                served_in=area,
                 counted=progress.counted_visits if progress else 0,
-                needed=person.area.batch.visits_per_person_time,
+                needed=area.batch.visits_per_person_time,
                 at_risk=progress.at_risk if progress else None,
                 reached_on=progress.reached_on if progress else None,
                 last_counted_on=progress.last_counted_on if progress else None,
-                days_left=(person.area.cycle_end - today).days + 1,
+                days_left=(area.cycle_end - today).days + 1,
                 visits_today=visited.get(person.pk, 0),
             )
         )

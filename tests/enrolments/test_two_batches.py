@@ -117,3 +117,22 @@ def test_the_api_shows_the_latest_batch_and_every_batch(recipient, later, log_on
     assert by_batch == [(2023, 3), (2024, 2)]
     ordered = client.get("/api/v1/recipients/?ordering=-counted_visits")
     assert ordered.status_code == 200
+
+
+def test_the_providers_home_lists_the_person_in_the_batch_running_today(recipient, later, log_on_the_day):
+    from eldercare.accounts.models import Role
+    from eldercare.providers.selectors import provider_home
+
+    enrolment_create(recipient=recipient, area=later, enrolled_on=dt.date(2024, 7, 1))
+    for day in FIRST_CYCLE_DAYS + SECOND_CYCLE_DAYS:
+        log_on_the_day(day)
+    drain_recount_queue()
+    staff = make_user("staff-two-batches", Role.PROVIDER_STAFF, provider=recipient.provider)
+
+    during_second = provider_home(staff, recipient.provider, today=dt.date(2024, 8, 3))
+    during_first = provider_home(staff, recipient.provider, today=dt.date(2023, 8, 4))
+
+    [row] = [row for row in during_second.rows if row.recipient == recipient]
+    assert (row.area, row.counted, row.needed, row.reached) == (later, 2, 2, True)
+    [row] = [row for row in during_first.rows if row.recipient == recipient]
+    assert (row.area, row.counted, row.needed) == (recipient.area, 3, recipient.area.batch.visits_per_person_time)
