@@ -7,18 +7,19 @@ evening slots, which generated visits leave free, on any day of the latest cycle
 
 import datetime as dt
 import random
+import time
 import uuid
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 
 from bench.generate import SLOTS, VISIT_COLUMNS, VISIT_DATETIMES, _Clock
 from bench.loading import RowWriter, next_ids, reset_sequences
-from bench.measure.context import BenchContext, latest_areas
+from bench.measure.context import BenchContext, home_providers_busiest_first, latest_areas
 from eldercare.providers.models import Caregiver, Provider
 from eldercare.recipients.models import Recipient
-from eldercare.visits.models import Satisfaction, ServiceCategory, ServiceItem, VisitStatus
+from eldercare.visits.models import Satisfaction, ServiceCategory, ServiceItem, Visit, VisitStatus
 
 # Evening slots are free of generated visits (those end by 19:00 but for the few made too long).
 EVENING_SLOTS = (19 * 60, 20 * 60 + 15, 21 * 60 + 30)
@@ -67,8 +68,6 @@ def plan_day(
         served = served.filter(provider_id__in=providers)
     served = served.order_by("pk").values_list("pk", "area_id", "provider_id", "home_latitude", "home_longitude")
     if busiest_first:
-        from bench.measure.context import home_providers_busiest_first
-
         ranked = providers or list(home_providers_busiest_first().values_list("pk", flat=True))
         order = {pk: rank for rank, pk in enumerate(ranked)}
         chosen = sorted(served, key=lambda row: (order.get(row[2], len(order)), row[0]))
@@ -122,8 +121,6 @@ def plan_days(
 ) -> list[PlannedVisit]:
     """Evening visits of the busiest providers over up to `days` days from `first_day`, about
     `per_provider` each: what an integration syncing a provider's week sends in full batches."""
-    from bench.measure.context import home_providers_busiest_first
-
     # As many providers as it takes for their evenings to hold `count` visits (small providers at
     # small scales hold fewer than `per_provider` in `days`).
     teams = dict(Caregiver.objects.values_list("provider_id").annotate(n=Count("pk")).values_list("provider_id", "n"))
@@ -209,11 +206,10 @@ def copy_day(planned: list[PlannedVisit]) -> list[int]:
                 False,
             )
         )
-    assert len(rows[0]) == len(VISIT_COLUMNS) if rows else True
     RowWriter().write("visits_visit", VISIT_COLUMNS, rows, datetimes=VISIT_DATETIMES)
     reset_sequences(["visits_visit"])
     ids = [row[0] for row in rows]
-    copy_history("visits_visit", ids, reason="bench nightly day")
+    copy_history(ids, reason="bench: a day's visits copied in")
     return ids
 
 
@@ -224,15 +220,13 @@ def _history_columns(model) -> tuple[str, str]:
     return historical._meta.db_table, ", ".join(columns)
 
 
-def copy_history(table: str, ids: list[int], *, reason: str) -> int:
+def copy_history(ids: list[int], *, reason: str) -> int:
     """One "+" history row for each of these visits, dated when it was created (set-based)."""
-    from eldercare.visits.models import Visit
-
     history_table, names = _history_columns(Visit)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {history_table} ({names}, history_date, history_change_reason, history_type, "
-            f"history_user_id) SELECT {names}, created_at, %s, '+', NULL FROM {table} WHERE id = ANY(%s)",
+            f"history_user_id) SELECT {names}, created_at, %s, '+', NULL FROM visits_visit WHERE id = ANY(%s)",
             [reason, ids],
         )
         return cursor.rowcount
@@ -244,12 +238,6 @@ def insert_floor_seconds(ids: list[int]) -> float:
     One INSERT … SELECT each, all indexes and constraints maintained, nothing through Python: the
     floor of any ingest path that stores the same rows.
     """
-    import time
-
-    from django.db import transaction
-
-    from eldercare.visits.models import Visit
-
     columns = [f.column for f in Visit._meta.concrete_fields if f.column not in ("id", "client_uuid")]
     names = ", ".join(columns)
     history_table, history_names = _history_columns(Visit)
