@@ -5,7 +5,9 @@
    its state and the (reached, target) pair that shows it; exactly that many of its people get
    visits enough to reach the person-time.
 2. Staff the home-visit providers, then lay out every visit.
-3. Write it all with the services' bulk paths (`storage`), in one transaction.
+3. Write it all with the services' bulk paths (`storage`), in one transaction; then one person of
+   the showcase region is enrolled in the batch before the finished one too, and served there
+   (`two_batches`).
 4. Verify every visit with `verify_visits` (exceptions, countability) as of the end of today, and
    recount every area with `recompute_all`: the same set-based steps the services and the nightly
    reconcile use, so `verify_rollups` finds nothing to correct.
@@ -27,7 +29,7 @@ from eldercare.visits.models import Visit
 from eldercare.visits.verification import verify_visits
 
 from ..names import KNOWN_CENTRES, PROVINCE_CENTRES
-from . import batches, fees, snapshots, storage, workflow
+from . import batches, fees, snapshots, storage, two_batches, workflow
 from .base import DEFAULT_RECIPIENTS, DEFAULT_SEED, HISTORY_SHARE, AreaPlan, Dice, one_year_from
 from .beds import BedMaker
 from .money import MoneyMaker
@@ -60,6 +62,9 @@ class DemoSummary:
     visits_countable: int = 0
     disbursements: int = 0
     snapshots: int = 0
+    # The person enrolled in two batches: the earlier batch's year and their visits there (0 if none).
+    earlier_batch: int = 0
+    earlier_visits: int = 0
 
     @property
     def beds(self) -> int:
@@ -91,6 +96,7 @@ class DemoWorld:
         self.new_batch: Batch | None = None
         self.new_areas: list[PilotArea] = []
         self.history: Batch | None = None
+        self.two_batches: two_batches.TwoBatches | None = None
 
     # --- 1. areas and organisations -------------------------------------------------------------
 
@@ -250,6 +256,10 @@ class DemoWorld:
 
     def summarise(self, snapshot_rows: int) -> DemoSummary:
         plans = [plan for area_plan in self.area_plans for plan in area_plan.recipients]
+        areas = [plan.area for plan in self.area_plans]
+        two = self.two_batches
+        if two is not None:
+            areas.append(two.area)
         summary = DemoSummary(
             history_batch=self.history.year,
             running_batch=(self.new_batch.year if self.new_batch else 0),
@@ -261,11 +271,11 @@ class DemoWorld:
             assessments=len(self.people.assessments),
             retrofit_items=len(self.beds.items),
             visits=len(self.visits.visits),
-            visits_countable=Visit.objects.filter(
-                area__in=[plan.area for plan in self.area_plans], is_countable=True
-            ).count(),
+            visits_countable=Visit.objects.filter(area__in=areas, is_countable=True).count(),
             disbursements=len(self.money.disbursements),
             snapshots=snapshot_rows,
+            earlier_batch=two.area.batch.year if two else 0,
+            earlier_visits=two.visits if two else 0,
         )
         for bed in self.beds.beds:
             summary.beds_by_status[bed.status] = summary.beds_by_status.get(bed.status, 0) + 1
@@ -288,12 +298,15 @@ def demo_world_create(*, today: dt.date, recipients: int = DEFAULT_RECIPIENTS, s
     world.lay_out_visits_and_money()
     workflow.place_in_townships(world, seed=seed)
     storage.save(world)
+    world.two_batches = two_batches.add_person_in_two_batches(world)
     # Verified in day order: each round of verification then looks for overlaps on a few days only.
     ordered = sorted(world.visits.visits, key=lambda visit: (visit.service_date, visit.pk))
     end_of_today = dt.datetime.combine(today, dt.time.max, tzinfo=timezone.get_default_timezone())
     verify_visits([visit.pk for visit in ordered], now=end_of_today)
     fees.add_confirmed_fee_sheet(world, today=today)  # voids one visit: before the roll-ups are computed
     areas = [plan.area for plan in world.area_plans]
+    if world.two_batches is not None:
+        areas.append(world.two_batches.area)
     recompute_all(areas=areas, today=today)
     workflow.add_applications(world, seed=seed)
     return world.summarise(snapshots.backfill(areas, today=today))

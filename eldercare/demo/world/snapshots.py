@@ -19,7 +19,7 @@ from django.utils import timezone
 from eldercare.areas.models import Disbursement, FundAllocation, PilotArea
 from eldercare.beds.models import FamilyCareBed
 from eldercare.beds.rules import bed_counts_toward_target
-from eldercare.recipients.models import Recipient
+from eldercare.recipients.models import Enrolment, Recipient
 from eldercare.rollups.models import AreaDailySnapshot, ProgressFigures
 from eldercare.rollups.recount_sql import SATISFIED
 from eldercare.rollups.rules import BAND_FIELDS, NO_VISIT_BAND, REACHED, band_of, pace_at_risk
@@ -47,7 +47,13 @@ class _AreaFacts:
 
 def _facts(area_ids: list[int]) -> dict[int, _AreaFacts]:
     facts: dict[int, _AreaFacts] = defaultdict(_AreaFacts)
-    for pk, area_id in Recipient.objects.filter(area_id__in=area_ids).values_list("pk", "area_id"):
+    # The people an area has figures for: those enrolled there, and the never-enrolled of its household
+    # (recipients.enrolments.served_area_ids, read per area).
+    enrolled = Enrolment.objects.filter(area_id__in=area_ids)
+    for pk, area_id in enrolled.values_list("recipient_id", "area_id"):
+        facts[area_id].recipients.append(pk)
+    household = Recipient.objects.filter(area_id__in=area_ids).exclude(pk__in=Enrolment.objects.values("recipient_id"))
+    for pk, area_id in household.values_list("pk", "area_id"):
         facts[area_id].recipients.append(pk)
     counted = countable_visits().filter(area_id__in=area_ids)
     columns = ("area_id", "recipient_id", "service_date", "created_at")

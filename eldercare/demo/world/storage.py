@@ -23,11 +23,11 @@ from eldercare.visits.models import Visit
 from .base import BATCH_SIZE, CHANGE_REASON
 
 
-def _at(day: dt.date) -> dt.datetime:
+def at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(9), tzinfo=timezone.get_default_timezone())
 
 
-def _write(rows: list, model) -> None:
+def write(rows: list, model) -> None:
     if rows:
         bulk_create_with_history(rows, model, batch_size=BATCH_SIZE, default_change_reason=CHANGE_REASON)
 
@@ -37,18 +37,18 @@ def date_history(world) -> None:
     plans = [plan for area_plan in world.area_plans for plan in area_plan.recipients]
     first_cycle = min((area_plan.cycle_start for area_plan in world.area_plans), default=world.today)
     for row in [*world.organisations.providers, *world.organisations.caregivers]:
-        row._history_date = _at(first_cycle - dt.timedelta(days=60))
+        row._history_date = at(first_cycle - dt.timedelta(days=60))
     running_starts = [area.cycle_start for area in world.new_areas]
     if world.new_batch is not None and running_starts:
-        world.new_batch._history_date = _at(min(running_starts) - dt.timedelta(days=30))
+        world.new_batch._history_date = at(min(running_starts) - dt.timedelta(days=30))
     for area in world.new_areas:
-        area._history_date = _at(area.cycle_start - dt.timedelta(days=30))
+        area._history_date = at(area.cycle_start - dt.timedelta(days=30))
     for allocation in world.money.allocations:
-        allocation._history_date = _at(allocation.area.cycle_start)
+        allocation._history_date = at(allocation.area.cycle_start)
     for plan in plans:
-        plan.recipient._history_date = _at(plan.area_plan.cycle_start - dt.timedelta(days=30))
+        plan.recipient._history_date = at(plan.area_plan.cycle_start - dt.timedelta(days=30))
     for assessment in world.people.assessments:
-        assessment._history_date = _at(assessment.assessed_on)
+        assessment._history_date = at(assessment.assessed_on)
     for bed in world.beds.beds:
         # One history row with the bed's final state: dated when it reached that state.
         reached = [
@@ -60,44 +60,46 @@ def date_history(world) -> None:
             bed.service_started_on,
             bed.withdrawn_on,
         ]
-        bed._history_date = _at(max(day for day in reached if day))
+        bed._history_date = at(max(day for day in reached if day))
     for item in world.beds.items:
-        item._history_date = _at(item.installed_on or item.bed.applied_on)
+        item._history_date = at(item.installed_on or item.bed.applied_on)
     for disbursement in world.money.disbursements:
-        disbursement._history_date = _at(disbursement.paid_on)
+        disbursement._history_date = at(disbursement.paid_on)
 
 
 def save(world) -> None:
     date_history(world)
     if world.new_batch is not None:
-        _write([world.new_batch], Batch)
+        write([world.new_batch], Batch)
         for area in world.new_areas:
             area.batch = world.new_batch  # the batch has its primary key now
-    _write(world.new_areas, PilotArea)
-    _write(world.money.allocations, FundAllocation)
+    write(world.new_areas, PilotArea)
+    write(world.money.allocations, FundAllocation)
     organisations = world.organisations
-    _write(organisations.providers, Provider)
+    write(organisations.providers, Provider)
     Provider.areas.through.objects.bulk_create(
         [Provider.areas.through(provider=p, pilotarea=a) for p, a in organisations.provider_areas],
         batch_size=BATCH_SIZE,
     )
-    _write(organisations.caregivers, Caregiver)
-    _write([plan.recipient for area_plan in world.area_plans for plan in area_plan.recipients], Recipient)
-    _write(world.people.assessments, CapabilityAssessment)
-    _write(world.beds.beds, FamilyCareBed)
-    _write(world.beds.items, RetrofitItem)
-    _write(world.money.disbursements, Disbursement)
+    write(organisations.caregivers, Caregiver)
+    write([plan.recipient for area_plan in world.area_plans for plan in area_plan.recipients], Recipient)
+    write(world.people.assessments, CapabilityAssessment)
+    write(world.beds.beds, FamilyCareBed)
+    write(world.beds.items, RetrofitItem)
+    write(world.money.disbursements, Disbursement)
     save_visits(world.visits)
 
 
-def save_visits(maker) -> None:
-    visits = maker.visits
+def save_visits(maker, *, first_visit: int = 0, first_item: int = 0) -> None:
+    """Write the maker's visits (those from `first_visit` on, with their items from `first_item` on)."""
+    visits = maker.visits[first_visit:]
     Visit.objects.bulk_create(visits, batch_size=BATCH_SIZE)
     Visit.items.through.objects.bulk_create(
-        [Visit.items.through(visit=v, serviceitem=i) for v, i in maker.visit_items], batch_size=BATCH_SIZE
+        [Visit.items.through(visit=v, serviceitem=i) for v, i in maker.visit_items[first_item:]],
+        batch_size=BATCH_SIZE,
     )
     by_delay: dict[dt.timedelta, list[int]] = defaultdict(list)
-    for visit, delay in zip(visits, maker.entered_after, strict=True):
+    for visit, delay in zip(visits, maker.entered_after[first_visit:], strict=True):
         by_delay[delay].append(visit.pk)
         visit.created_at = visit.updated_at = visit._history_date = visit.ended_at + delay
     for delay, pks in by_delay.items():

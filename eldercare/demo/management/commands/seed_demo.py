@@ -60,3 +60,8 @@ class Command(BaseCommand):
             f"  {summary.visits} visits ({summary.visits_countable} countable), {summary.disbursements} disbursements, "
             f"{summary.snapshots} past snapshots"
         )
+        if summary.earlier_batch:
+            self.stdout.write(
+                f"  one recipient enrolled in two batches: also in batch {summary.earlier_batch}, "
+                f"with {summary.earlier_visits} visits there"
+            )
