@@ -191,7 +191,7 @@ def run_load_test(context, *, seconds: int, database_url: str, log=print) -> dic
     work = Path(tempfile.mkdtemp(prefix="eldercare-load-"))
     started_at = timezone.now()
     server = worker = None
-    lag = drained = None
+    lag = drained = server_stop = None
     if queue_depth():
         drain_queue()  # the lag is the load test's own
     with redis_server(log) as have_redis:
@@ -222,6 +222,7 @@ def run_load_test(context, *, seconds: int, database_url: str, log=print) -> dic
             _run_locust(env, work, users=users, seconds=seconds, port=port)
             stopped = time.monotonic()
             stop(server, "gunicorn", log)
+            server_stop = time.monotonic() - stopped  # the requests in flight at the stop, finished
             queued_at_stop = queue_depth()
             if have_redis:
                 waited = _wait_until_fresh(300)
@@ -287,6 +288,7 @@ def run_load_test(context, *, seconds: int, database_url: str, log=print) -> dic
                 + (f"verify_rollups: {len(differences)} differences" if differences else "")
             ),
             detail={
+                "server_stop_s": server_stop,
                 "queue_rows_at_stop": queued_at_stop,
                 "verify_rollups_differences": len(differences),
                 "first_differences": [str(d) for d in differences[:10]],
