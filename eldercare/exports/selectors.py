@@ -121,6 +121,23 @@ def counted_days_as_of(end: dt.datetime) -> QuerySet:
     return as_of_rows(Visit, end).filter(status="completed").exclude(holding)
 
 
+def enrolments_as_of(end: dt.datetime) -> tuple[QuerySet, QuerySet]:
+    """The enrolments as they stood before `end`: (from their history rows, written without one).
+
+    An enrolment's history row says it existed; the migration that enrolled every recipient in their
+    household area (recipients 0005) wrote none, so an enrolment with no history row before `end`
+    counts from its creation, as it is now (its person and area never change). Both querysets are of
+    `Enrolment`-like rows with `recipient_id` and `area_id`.
+    """
+    from eldercare.recipients.models import Enrolment
+
+    recorded = as_of_rows(Enrolment, end)
+    unrecorded = Enrolment.objects.filter(created_at__lt=end).exclude(
+        Exists(Enrolment.history.model.objects.filter(id=OuterRef("id"), history_date__lt=end))
+    )
+    return recorded, unrecorded
+
+
 # --- Who may export what ------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 import functools
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 from django.urls import reverse
@@ -163,12 +164,30 @@ def _counting(row: dict) -> None:
     row["exceptions"] = "；".join(listed)
 
 
-def visit_ledger(scope: Scope) -> Report:
-    def rows():
-        yield from VISITS.rows(VISITS.query(visit_rows_queryset(scope)), scope.context(), step=_counting)
+def visit_ledger(scope: Scope, *, engine: str = "auto") -> Report:
+    """The ledger's report: on PostgreSQL one statement (reports.visits_sql), streamed as CSV by COPY;
+    elsewhere the queryset above with `_counting`. `engine` "sql" or "python" forces one way."""
+    use_sql = engine == "sql" or (engine == "auto" and connection.vendor == "postgresql")
+    context = scope.context()
+    copy = None
+    if use_sql:
+        from .streaming import typed_rows
+        from .visits_sql import visit_rows_sql
+
+        def rows():
+            sql, params = visit_rows_sql(scope, context)
+            yield from typed_rows(sql, params, len(VISIT_COLUMNS))
+
+        def copy():
+            return (*visit_rows_sql(scope, context), ["c0"])
+
+    else:
+
+        def rows():
+            yield from VISITS.rows(VISITS.query(visit_rows_queryset(scope)), context, step=_counting)
 
     estimate = _date_range(scope.narrow(Visit.objects.all()), scope.filters, "service_date").count()
-    return Report(VISITS.kind, VISITS.title, VISIT_COLUMNS, rows(), estimate)
+    return Report(VISITS.kind, VISITS.title, VISIT_COLUMNS, rows(), estimate, copy=copy)
 
 
 # --- Exceptions and resolutions --------------------------------------------------------------------

@@ -86,6 +86,23 @@ def csv_chunks(report: Report, provenance: dict, *, on_progress: Callable[[int],
     yield buffer.getvalue()
 
 
+def csv_bytes(report: Report, provenance: dict, *, on_progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
+    """The CSV file as byte chunks: by COPY where the ledger is computed in SQL (writers.copying),
+    else from `csv_chunks`; the same bytes and the same data hash either way."""
+    from .copying import can_copy, copy_csv_bytes
+
+    if not can_copy(report):
+        for chunk in csv_chunks(report, provenance, on_progress=on_progress):
+            yield chunk.encode("utf-8")
+        return
+    hasher = RowHasher(report.columns)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([neutralise(column.label) for column in report.columns])
+    yield (BOM + buffer.getvalue()).encode("utf-8")
+    yield from copy_csv_bytes(report, hasher, on_progress=on_progress)
+    provenance.update(rows=hasher.rows, sha256=hasher.hexdigest())
+
+
 def write_csv_zip(
     report: Report, provenance: dict, path: str, *, stem: str, on_progress: Callable[[int], None] | None = None
 ) -> None:
@@ -93,8 +110,8 @@ def write_csv_zip(
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         # zip64: a national visit ledger passes 2 GB; the entry is written before its size is known.
         with archive.open(f"{stem}.csv", "w", force_zip64=True) as raw:
-            for chunk in csv_chunks(report, provenance, on_progress=on_progress):
-                raw.write(chunk.encode("utf-8"))
+            for chunk in csv_bytes(report, provenance, on_progress=on_progress):
+                raw.write(chunk)
         provenance.update(data_file=f"{stem}.csv", totals=totals_record(report))
         archive.writestr(f"{stem}{SIDECAR_SUFFIX}", sidecar_json(provenance).encode("utf-8"))
 
