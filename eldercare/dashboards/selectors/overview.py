@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from eldercare.accounts.scoping import scope_of, scope_queryset
 from eldercare.areas.models import Batch, PilotArea, Region
@@ -35,14 +36,6 @@ def visible_areas(user) -> QuerySet:
 def batch_choice(user, raw: str | None, *, today: dt.date, province: Region | None = None) -> BatchChoice:
     """The batch an overview shows (`?batch=`), among those with areas in the user's scope (and province)."""
     return choose_batch(_areas_of(user, province), raw, today=today)
-
-
-def default_batch(year: int | None = None) -> Batch | None:
-    """The batch of that year, or the latest with pilot areas (for callers that know no user)."""
-    batches = Batch.objects.all()
-    if year:
-        return batches.filter(year=year).first()
-    return batches.filter(areas__isnull=False).order_by("-year").first()
 
 
 def _areas_of(user, province: Region | None) -> QuerySet:
@@ -193,8 +186,6 @@ def area_choice(user, area_code: str, raw_batch: str | None, *, today: dt.date) 
 
 
 def area_in_scope(user, area_code: str, *, batch_year: int | None = None) -> PilotArea | None:
-    """The pilot area with this division code (of the latest batch unless one is given), if in scope."""
-    areas = visible_areas(user).filter(region__code=area_code)
-    if batch_year:
-        areas = areas.filter(batch__year=batch_year)
-    return areas.select_related("region", "batch", "progress").order_by("-batch__year").first()
+    """The pilot area with this division code (of the current batch unless one is given), if in scope."""
+    raw = str(batch_year) if batch_year else None
+    return area_choice(user, area_code, raw, today=timezone.localdate()).area
