@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.urls import NoReverseMatch, reverse
 
 from bench.generate import WorldSize
@@ -52,7 +52,11 @@ def fetch(sql: str, params=None) -> list:
 
 def latest_batch() -> Batch:
     """The batch of the world's current cycles (earlier batches of a `--batches` world are over)."""
-    return PilotArea.objects.filter(recipients__isnull=False).order_by("-batch__year").first().batch
+    from eldercare.recipients.models import Recipient
+
+    # The latest year with people in it: one EXISTS probe a batch, newest first.
+    people = Recipient.objects.filter(area__batch=OuterRef("pk"))
+    return Batch.objects.filter(Exists(people)).order_by("-year").first()
 
 
 def latest_areas():
