@@ -18,12 +18,14 @@ import secrets
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from eldercare.recipients.models import CapabilityLevel, ConfirmationCard, EconomicCategory, Enrolment
-from eldercare.visits.models import PhotoKind, Visit, VisitConfirmation, VisitPhoto, VisitStatus
+from eldercare.visits.models import ExceptionType, PhotoKind, Visit, VisitConfirmation, VisitPhoto, VisitStatus
 from eldercare.visits.verification import Scope, derive_findings, derive_findings_in_db
 from eldercare.visits.verification.checks import visits_for_checking
+from eldercare.visits.verification.query import OVERLAPPING_SQL
 from tests.conftest import at, north_of
 from tests.factories import (
     AssessmentFactory,
@@ -220,9 +222,16 @@ def test_a_subset_names_its_overlap_partners_outside_it_as_the_python_form_does(
 @pytest.mark.django_db
 def test_an_id_range_scope_finds_what_a_list_of_the_same_ids_finds():
     ids = sorted(generate(6))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE parity_overlapping AS " + OVERLAPPING_SQL.format(visit=Visit._meta.db_table),
+            {"completed": VisitStatus.COMPLETED.value},
+        )
 
-    by_range = derive_findings_in_db(Scope(first=ids[0], last=ids[-1] + 1), now=NOW)
     by_list = derive_findings_in_db(Scope.of(ids), now=NOW)
+    by_range = derive_findings_in_db(Scope(first=ids[0], last=ids[-1] + 1), now=NOW)
+    narrowed = derive_findings_in_db(Scope(first=ids[0], last=ids[-1] + 1, overlapping="parity_overlapping"), now=NOW)
 
-    assert by_range.findings == by_list.findings
-    assert by_range.filed == by_list.filed
+    assert by_range.findings == by_list.findings == narrowed.findings
+    assert by_range.filed == by_list.filed == narrowed.filed
+    assert any(ExceptionType.CAREGIVER_OVERLAP in found for found in narrowed.findings.values())

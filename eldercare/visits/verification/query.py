@@ -2,8 +2,8 @@
 
 1. The facts statement joins each completed visit of the set to its area, batch, recipient, the
    assessment in force on its day, its enrolments, photos and confirmation, computes in the database
-   what each rule compares (lengths and entry delays in whole microseconds, the distance from home,
-   the age, the eligible levels) and returns only the visits that may raise an exception, each
+   what each rule compares (lengths and entry delays exactly, the distance from home, the age, the
+   eligible levels) and returns only the visits that may raise an exception, each
    with only the inputs of the rules it may break: no model objects, no timestamps read into Python.
 2. The overlap statement pairs completed visits of one caregiver whose times overlap (an index
    range on (caregiver, start) per visit, bounded by OVERLAP_WINDOW as in the Python form).
@@ -56,6 +56,7 @@ from .rules import (
 # in Python may differ in the last bits, never by this much.
 DISTANCE_SLACK_M = 1
 MICROSECONDS = {"minute": 60_000_000, "hour": 3_600_000_000, "day": 86_400_000_000}
+INTERVAL_UNITS = {"minute": "mins", "hour": "hours", "day": "days"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class Scope:
     ids: tuple[int, ...] | None = None
     first: int | None = None
     last: int | None = None
+    # A table of the visits that overlap some other visit of their caregiver (`OVERLAPPING_SQL`): when
+    # a whole table is verified range by range, partners are looked up for those only.
+    overlapping: str | None = None
 
     @classmethod
     def of(cls, ids) -> "Scope":
@@ -95,17 +99,29 @@ class Dialect:
     def id_list(self, ids):
         return list(ids) if self.postgresql else json.dumps(list(ids))
 
-    def micros(self, later: str, earlier: str) -> str:
-        """Whole microseconds from `earlier` to `later` (exact: thresholds are compared without rounding)."""
+    def span(self, later: str, earlier: str) -> str:
+        """The time from `earlier` to `later`: an interval on PostgreSQL (compared exactly, in
+        microseconds), whole microseconds on SQLite."""
         if self.postgresql:
-            return f"(EXTRACT(EPOCH FROM ({later}) - ({earlier})) * 1000000)"
+            return f"({later} - {earlier})"
         return f"django_timestamp_diff({later}, {earlier})"
 
-    def day_number(self, day: str) -> str:
-        """A date as the number YYYYMMDD: the age on a day is (day − birth) // 10000, as `age_on` computes it."""
+    def span_of(self, count: str, unit: str) -> str:
+        """`count` minutes, hours or days as a span comparable with `span`."""
         if self.postgresql:
-            return f"(EXTRACT(YEAR FROM {day}) * 10000 + EXTRACT(MONTH FROM {day}) * 100 + EXTRACT(DAY FROM {day}))"
-        return f"CAST(strftime('%%Y%%m%%d', {day}) AS INTEGER)"
+            return f"make_interval({INTERVAL_UNITS[unit]} => {count})"
+        return f"({count} * CAST(%({unit})s AS BIGINT))"
+
+    def span_microseconds(self, span: str) -> str:
+        if self.postgresql:
+            return f"(EXTRACT(EPOCH FROM {span}) * 1000000)"
+        return span
+
+    def years_after(self, day: str, years: str) -> str:
+        """`day` plus `years` years (29 February to 28 February or 1 March: the statement only narrows)."""
+        if self.postgresql:
+            return f"({day} + make_interval(years => {years}))"
+        return f"date({day}, '+' || {years} || ' years')"
 
     def float(self, value: str) -> str:
         return f"CAST({value} AS {'double precision' if self.postgresql else 'REAL'})"
@@ -153,12 +169,9 @@ def _facts_sql(d: Dialect, scope: Scope, now: dt.datetime) -> tuple[str, dict]:
     }
     # Each rule's narrowing, on the facts below. Comparisons with NULL are false (COALESCE): a visit
     # without coordinates or an answer raises nothing by them.
-    # Thresholds in microseconds overflow 32-bit integers: the factors are 64-bit.
-    length = (
-        "(f.length_us < f.min_visit_minutes * CAST(%(minute)s AS BIGINT)"
-        " OR f.length_us > f.max_visit_hours * CAST(%(hour)s AS BIGINT))"
-    )
-    late = "f.entered_after_us > f.late_entry_days * CAST(%(day)s AS BIGINT)"
+    shortest, longest = d.span_of("f.min_visit_minutes", "minute"), d.span_of("f.max_visit_hours", "hour")
+    length = f"(f.length < {shortest} OR f.length > {longest})"
+    late = f"f.entered_after > {d.span_of('f.late_entry_days', 'day')}"
     checkin = (
         "COALESCE(f.distance > f.checkin_radius_m - %(slack)s OR f.checkin_accuracy_m > f.checkin_radius_m, false)"
     )
@@ -211,15 +224,15 @@ facts AS (
            (a.cycle_start IS NOT NULL AND a.cycle_end IS NOT NULL
             AND v.service_date >= a.cycle_start AND v.service_date <= a.cycle_end) AS in_cycle,
            a.cycle_start, a.cycle_end,
-           {d.micros("v.ended_at", "v.started_at")} AS length_us,
-           {d.micros("COALESCE(v.created_at, %(now)s)", "v.ended_at")} AS entered_after_us,
+           {d.span("v.ended_at", "v.started_at")} AS length,
+           {d.span("COALESCE(v.created_at, %(now)s)", "v.ended_at")} AS entered_after,
            b.min_visit_minutes, b.max_visit_hours, b.late_entry_days, b.checkin_radius_m,
            b.photos_required, b.confirmation_required,
            v.checkin_latitude, v.checkin_longitude, v.checkin_accuracy_m, r.home_latitude, r.home_longitude,
            CASE WHEN v.checkin_latitude IS NOT NULL AND v.checkin_longitude IS NOT NULL
                  AND r.home_latitude IS NOT NULL AND r.home_longitude IS NOT NULL
                 THEN {_distance(d)} END AS distance,
-           {d.day_number("v.service_date")} - {d.day_number("r.birth_date")} < %(minimum_age)s * 10000 AS young,
+           v.service_date <= {d.years_after("r.birth_date", "%(minimum_age)s")} AS young,
            r.birth_date, r.economic_category, rb.visits_include_partial_disability AS partial_ok,
            pe.level, pe.assessed_on,
            h.recipient_id AS held, cv.id AS covered,
@@ -245,8 +258,8 @@ narrowed AS (
 )
 SELECT n.id, n.area_id, n.provider_id, n.recipient_id, n.future,
        n.in_cycle, CASE WHEN NOT n.in_cycle THEN n.cycle_start END, CASE WHEN NOT n.in_cycle THEN n.cycle_end END,
-       CASE WHEN n.length_hit THEN n.length_us END, n.min_visit_minutes, n.max_visit_hours,
-       CASE WHEN n.late_hit THEN n.entered_after_us END, n.late_entry_days,
+       CASE WHEN n.length_hit THEN {d.span_microseconds("n.length")} END, n.min_visit_minutes, n.max_visit_hours,
+       CASE WHEN n.late_hit THEN {d.span_microseconds("n.entered_after")} END, n.late_entry_days,
        n.checkin_hit, n.checkin_radius_m,
        CASE WHEN n.checkin_hit THEN n.checkin_latitude END, CASE WHEN n.checkin_hit THEN n.checkin_longitude END,
        CASE WHEN n.checkin_hit THEN n.checkin_accuracy_m END,
@@ -266,9 +279,7 @@ WHERE n.future OR NOT n.in_cycle OR n.length_hit OR n.late_hit OR n.checkin_hit
         **partial_params,
         "completed": VisitStatus.COMPLETED.value,
         "now": d.moment(now),
-        "minute": MICROSECONDS["minute"],
-        "hour": MICROSECONDS["hour"],
-        "day": MICROSECONDS["day"],
+        **({} if d.postgresql else MICROSECONDS),
         "slack": DISTANCE_SLACK_M,
         "earth_radius": EARTH_RADIUS_M,
         "minimum_age": MINIMUM_AGE,
@@ -280,13 +291,29 @@ WHERE n.future OR NOT n.in_cycle OR n.length_hit OR n.late_hit OR n.checkin_hit
     return sql, params
 
 
+# Completed visits that overlap another completed visit of their caregiver, whatever the window: one
+# that ends after a later one starts, or starts before an earlier one (any earlier) has ended. A
+# superset of the visits with partners, found with one sort of the table instead of a lookup a visit.
+OVERLAPPING_SQL = """
+SELECT id FROM (
+    SELECT id, started_at, ended_at,
+           MAX(ended_at) OVER (PARTITION BY caregiver_id ORDER BY started_at, id
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end,
+           LEAD(started_at) OVER (PARTITION BY caregiver_id ORDER BY started_at, id) AS next_start
+    FROM {visit} WHERE status = %(completed)s
+) ordered
+WHERE earlier_end > started_at OR next_start < ended_at
+"""
+
+
 def _overlap_sql(d: Dialect, scope: Scope) -> tuple[str, dict]:
     table = Visit._meta.db_table
+    narrowed = f" AND a.id IN (SELECT id FROM {scope.overlapping})" if scope.overlapping else ""
     sql = f"""
 SELECT a.id, a.area_id, a.provider_id, b.id
 FROM {table} a
 JOIN {table} b ON b.caregiver_id = a.caregiver_id AND b.id <> a.id
-WHERE {scope.where("a.id", d)} AND a.status = %(completed)s AND b.status = %(completed)s
+WHERE {scope.where("a.id", d)}{narrowed} AND a.status = %(completed)s AND b.status = %(completed)s
   AND b.started_at < a.ended_at AND b.ended_at > a.started_at AND {d.starts_within_window("a", "b")}
 """
     window_us = OVERLAP_WINDOW // dt.timedelta(microseconds=1)
