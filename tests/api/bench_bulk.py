@@ -121,7 +121,9 @@ def test_bulk_throughput(world, settings, monkeypatch):
     for name, seconds in sorted(timings.items(), key=lambda kv: -kv[1]):
         print(f"{name:28s} {seconds / BATCHES * 1000:8.1f} ms a batch")
     if PROFILE:
-        pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(40)
+        stats = pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "tottime"))
+        stats.print_stats(40)
+        stats.print_callers("builtins.any")
     resend_start = time.perf_counter()
     for batch in batches:
         assert client.post("/api/v1/visits/bulk/", {"visits": batch}).json()["summary"]["already_present"] == PER_BATCH

@@ -106,8 +106,13 @@ class Visit(TimeStampedModel):
         related_name="visits",
         db_index=False,
     )
+    # No index of its own: six categories select nothing, and the catalogue's rows are never deleted.
     category = models.ForeignKey(
-        ServiceCategory, verbose_name=_("service category"), on_delete=models.PROTECT, related_name="visits"
+        ServiceCategory,
+        verbose_name=_("service category"),
+        on_delete=models.PROTECT,
+        related_name="visits",
+        db_index=False,
     )
     items = models.ManyToManyField(ServiceItem, verbose_name=_("service items"), blank=True, related_name="visits")
     started_at = models.DateTimeField(_("started at"))
@@ -192,7 +197,21 @@ class Visit(TimeStampedModel):
     objects = NoDeleteQuerySet.as_manager()
     # `is_countable` is derived (verification keeps it with set-based updates that write no history
     # row), so it stays out of the history: a history row shows only what someone recorded.
-    history = HistoricalRecords(excluded_fields=["updated_at", "is_countable"])
+    # History rows are read by visit (`id`, with `history_date`: the as-of ledgers) and narrowed by
+    # area, recipient or provider (the scopes of exports); no query looks them up by the other
+    # columns, so those carry no index (each costs an entry on every write of every visit).
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "is_countable"],
+        no_db_index=[
+            "caregiver",
+            "category",
+            "client_uuid",
+            "entered_by",
+            "fee_confirmed_by",
+            "voided_by",
+            "service_date",
+        ],
+    )
 
     class Meta:
         verbose_name = _("home-care visit")
