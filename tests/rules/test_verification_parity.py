@@ -96,7 +96,7 @@ def _checkin(rng: random.Random, batch) -> dict:
     return {"checkin_latitude": north_of(HOME[0], metres), "checkin_longitude": HOME[1], "checkin_accuracy_m": accuracy}
 
 
-def _person(rng: random.Random, area, areas, day: dt.date):
+def _person(rng: random.Random, area, areas, day: dt.date, visit_area=None):
     sixty = day.replace(year=day.year - 60) if not (day.month == 2 and day.day == 29) else dt.date(day.year - 60, 3, 1)
     birth = rng.choice([sixty, sixty + dt.timedelta(days=1), sixty - dt.timedelta(days=1), dt.date(1960, 2, 29),
                         dt.date(1948, 5, 5)])  # fmt: skip
@@ -122,6 +122,8 @@ def _person(rng: random.Random, area, areas, day: dt.date):
         )
     elif plan == 3:  # elsewhere only
         Enrolment.objects.create(recipient=person, area=rng.choice(areas), enrolled_on=dt.date(2023, 7, 1))
+    elif plan == 4 and visit_area != area:  # in the area the visit is filed under, not the household's
+        Enrolment.objects.create(recipient=person, area=visit_area, enrolled_on=dt.date(2023, 7, 1))
     return person
 
 
@@ -165,7 +167,10 @@ def generate(seed: int, people: int = 40) -> list[int]:
         area = rng.choice(areas)
         batch = area.batch
         starts = [_edge_start(rng, (area.cycle_start, area.cycle_end)) for _ in range(rng.randrange(1, 5))]
-        person = _person(rng, area, areas, timezone.localdate(starts[0]))
+        # Some visits are filed under another area (of another batch) than the household's, as under
+        # an enrolment elsewhere: the rules must read each setting from the right batch.
+        household = area if rng.random() < 0.75 else rng.choice(areas)
+        person = _person(rng, household, areas, timezone.localdate(starts[0]), visit_area=area)
         for start in starts:
             # Few caregivers for many visits: some share hours, some a second apart.
             visit = VisitFactory(
