@@ -21,6 +21,7 @@ button 450); area A's 1,000,000 allocated for beds and its disbursements of 100,
 """
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -50,6 +51,7 @@ from tests.factories import (
     make_user,
 )
 
+_BULK_AREAS = itertools.count()
 FORMULA_NAME = '=HYPERLINK("http://x","点我")'
 WORLD_DAY = dt.date(2023, 8, 7)
 NOW_DAY = dt.date(2023, 10, 1)  # the tests run "today" at 10:00
@@ -219,7 +221,9 @@ def bulk_world(*, recipients: int, visits_per_recipient: int, area=None, provide
     from eldercare.visits.models import Visit
 
     provider = provider or ProviderFactory()
-    area = area or PilotAreaFactory(batch=BatchFactory())
+    # A county of its own: the factory's next code could be the world's 昌平区 (110114), same batch.
+    county = f"{130901 + next(_BULK_AREAS) % 98}"
+    area = area or PilotAreaFactory(batch=BatchFactory(), region=CountyFactory(code=county))
     provider.areas.add(area)
     caregiver = CaregiverFactory(provider=provider)
     category = ServiceCategoryFactory()
