@@ -125,6 +125,7 @@ class PeopleMixin:
             # 2. Visits for the eligible (失能 with economic difficulty); most reach the person-time.
             if economic != NO_DIFFICULTY and level in DISABLED and rng.random() < 0.96:
                 person.provider = context.home_providers[rng.randrange(len(context.home_providers))]
+                person.eligible_later = history[-1][1] in DISABLED
                 person.categories = tuple(
                     rng.choices(self.categories, weights=self.category_weights, k=rng.randint(1, 3))
                 )

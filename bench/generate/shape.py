@@ -120,6 +120,12 @@ VISIT_COLUMNS = _columns(
     "ended_at service_date checkin_latitude checkin_longitude checkout_latitude checkout_longitude satisfaction "
     "note status void_reason voided_at is_countable"
 )
+ENROLMENT_COLUMNS = _columns(
+    "id created_at updated_at recipient_id area_id application_id enrolled_on ended_on end_reason created_by_id"
+)
+# With several batches, this share of an area's people still eligible at its cycle's end is served
+# again by the next batch's area of the same county (enrolled in both; 纳入 per batch).
+CONTINUING_SHARE = 0.3
 VISIT_DATETIMES = ("created_at", "updated_at", "started_at", "ended_at", "voided_at")
 STAMPS = ("created_at", "updated_at")
 
@@ -133,6 +139,7 @@ TABLES = {
     "item": "beds_retrofititem",
     "visit": "visits_visit",
     "visit_item": "visits_visit_items",
+    "enrolment": "recipients_enrolment",
 }
 HISTORY_REASON = "bench world"
 HISTORY_TABLES = (
@@ -140,6 +147,7 @@ HISTORY_TABLES = (
     "providers_historicalcaregiver",
     "recipients_historicalrecipient",
     "recipients_historicalcapabilityassessment",
+    "recipients_historicalenrolment",
     "beds_historicalfamilycarebed",
     "beds_historicalretrofititem",
     "visits_historicalvisit",
@@ -275,6 +283,9 @@ class _Person:
     days: list = field(default_factory=list)
     categories: tuple = ()
     near: tuple = ()
+    # Still eligible for visits after this cycle (last assessed disabled, with economic difficulty):
+    # may be served again by the next batch's area of the same county.
+    eligible_later: bool = False
 
 
 def choose_nightly_day(bench_day: dt.date) -> dt.date:

@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from bench.batches import ensure_batches
@@ -16,10 +17,13 @@ from bench.generate.shape import (
     BULK_LOADED,
     CATEGORY_WEIGHTS,
     CENT,
+    CONTINUING_SHARE,
     DEFAULT_SEED,
     ECONOMIC,
+    ENROLMENT_COLUMNS,
     HISTORY_REASON,
     LEVELS,
+    STAMPS,
     TABLES,
     GenerationReport,
     WorldSize,
@@ -27,6 +31,7 @@ from bench.generate.shape import (
     _centre,
     _Clock,
     _Limits,
+    _Person,
     _share,
     _weighted,
     choose_bench_day,
@@ -79,6 +84,12 @@ class WorldGenerator(PeopleMixin, VisitsMixin):
         self.free_days = {self.bench_day.toordinal(), self.nightly_day.toordinal()}
         # Resident IDs are unique nationwide; one county's areas of several batches share a division code.
         self.used_ids: set[str] = set()
+        # People served again by the next batch's area of their county, and where they live now.
+        self.still_eligible: dict[str, list[_Person]] = {}
+        self.enrolments: list[tuple] = []
+        self.enrolled: set[tuple[int, int]] = set()
+        self.households: dict[int, tuple[int, int]] = {}
+        self.previous_area: dict[int, PilotArea] = {}
 
     def take(self, key: str) -> int:
         pk = self.ids[TABLES[key]]
@@ -117,6 +128,7 @@ class WorldGenerator(PeopleMixin, VisitsMixin):
                         f"  {number}/{len(self.areas)} areas, {self.writer.rows_written.get(TABLES['visit'], 0):,} "
                         f"visits, {time.perf_counter() - started:.0f} s"
                     )
+            self.write_enrolments()
             history_started = time.perf_counter()
             report.rows.update(write_history(_historied_models(), reason=HISTORY_REASON))
             report.seconds["history_rows"] = time.perf_counter() - history_started
@@ -145,8 +157,76 @@ class WorldGenerator(PeopleMixin, VisitsMixin):
             limits=_Limits.of(area.batch),
         )
         self.providers(context)
-        people = self.people(context)
+        # The area serves its share of people either way: those carried on from the batch before
+        # take the place of new ones, so each batch is the same size however many it carries.
+        carried = self.continuing(context)
+        context.recipients = max(0, context.recipients - len(carried))
+        people = self.people(context) + carried
         self.caregivers_and_visits(context, people)
+        self.still_eligible[area.region.code] = [person for person in people if person.eligible_later]
+        for person in self.still_eligible[area.region.code]:
+            self.previous_area[person.pk] = area
+
+    # --- people served in two batches ----------------------------------------------------------
+
+    def continuing(self, context: _Area) -> list[_Person]:
+        """Some of the county's people of the batch before, served again here: enrolled in both areas.
+
+        Their recipient record stays the one of their first batch; its household area and provider
+        become this area's (`write_enrolments`), as the enrolment services would leave them.
+        """
+        rng, area = context.rng, context.area
+        before = self.still_eligible.get(area.region.code, [])
+        again = [person for person in before if rng.random() < CONTINUING_SHARE]
+        served = []
+        for earlier in again:
+            person = _Person(
+                earlier.pk,
+                earlier.latitude,
+                earlier.longitude,
+                provider=context.home_providers[rng.randrange(len(context.home_providers))],
+                categories=earlier.categories,
+                near=earlier.near,
+                eligible_later=True,
+            )
+            person.days = self.visit_days(
+                rng, context.start + rng.randint(0, 20), context.last, needed=context.limits.needed
+            )
+            self.enrol(earlier.pk, self.previous_area[earlier.pk])
+            self.enrol(person.pk, context.area)
+            self.households[person.pk] = (area.pk, person.provider)
+            served.append(person)
+        self.made["served_in_two_batches"] += len(served)
+        return served
+
+    def enrol(self, recipient: int, area: PilotArea) -> None:
+        if (recipient, area.pk) in self.enrolled:
+            return
+        self.enrolled.add((recipient, area.pk))
+        stamp = self.clock.at(area.cycle_start.toordinal() - 10, 600)
+        self.enrolments.append(
+            (
+                self.take("enrolment"),
+                stamp,
+                stamp,
+                recipient,
+                area.pk,
+                None,
+                area.cycle_start.isoformat(),
+                None,
+                "",
+                None,
+            )
+        )
+
+    def write_enrolments(self) -> None:
+        """The enrolments, and the household area and provider of people served in a later batch."""
+        self.writer.write(TABLES["enrolment"], ENROLMENT_COLUMNS, self.enrolments, datetimes=STAMPS)
+        if not self.households:
+            return
+        rows = [(area, provider, pk) for pk, (area, provider) in sorted(self.households.items())]
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {TABLES['recipient']} SET area_id = %s, provider_id = %s WHERE id = %s", rows)
 
     # --- payments ------------------------------------------------------------------------------
 
@@ -173,10 +253,10 @@ class WorldGenerator(PeopleMixin, VisitsMixin):
 def _historied_models() -> list:
     from eldercare.beds.models import FamilyCareBed, RetrofitItem
     from eldercare.providers.models import Caregiver, Provider
-    from eldercare.recipients.models import CapabilityAssessment, Recipient
+    from eldercare.recipients.models import CapabilityAssessment, Enrolment, Recipient
     from eldercare.visits.models import Visit
 
-    return [Provider, Caregiver, Recipient, CapabilityAssessment, FamilyCareBed, RetrofitItem, Visit]
+    return [Provider, Caregiver, Recipient, CapabilityAssessment, Enrolment, FamilyCareBed, RetrofitItem, Visit]
 
 
 def generate_world(size: WorldSize, *, seed: int = DEFAULT_SEED, log=print, before_indexes=None) -> GenerationReport:
@@ -189,18 +269,30 @@ def generate_world(size: WorldSize, *, seed: int = DEFAULT_SEED, log=print, befo
 
 
 def check_world() -> dict:
-    """Counts of rows that break a rule the app applies on entry; every count but the first is 0."""
-    from django.db.models import Count, F, Q
+    """Counts of rows that break a rule the app applies on entry; every count but the first is 0.
+
+    A person served in two batches lives in the later area (their household, with its provider) and
+    is enrolled in both: their earlier visits and bed are in the earlier area, with its providers.
+    """
+    from django.db.models import Count, Exists, F, OuterRef, Q
     from django.db.models.functions import TruncDate
 
     from eldercare.beds.models import FamilyCareBed
     from eldercare.beds.rules import beds_counting_toward_target_q
+    from eldercare.providers.models import Provider
+    from eldercare.recipients.models import Enrolment
     from eldercare.visits.models import Visit
 
+    enrolled_there = Exists(Enrolment.objects.filter(recipient=OuterRef("recipient"), area=OuterRef("area")))
+    at_home = Q(area=F("recipient__area"))
+    serves_area = Exists(
+        Provider.areas.through.objects.filter(provider=OuterRef("provider"), pilotarea=OuterRef("area"))
+    )
     visits = Visit.objects.aggregate(
         visits=Count("pk"),
-        area_is_not_the_recipients=Count("pk", filter=~Q(area=F("recipient__area"))),
-        provider_is_not_the_recipients=Count("pk", filter=~Q(provider=F("recipient__provider"))),
+        area_is_not_where_the_recipient_is_served=Count("pk", filter=~at_home & ~enrolled_there),
+        provider_is_not_the_recipients=Count("pk", filter=at_home & ~Q(provider=F("recipient__provider"))),
+        provider_does_not_serve_the_area=Count("pk", filter=~serves_area),
         caregiver_of_another_provider=Count("pk", filter=~Q(caregiver__provider=F("provider"))),
         service_date_is_not_local_start=Count("pk", filter=~Q(service_date=TruncDate("started_at"))),
         outside_the_cycle=Count(
@@ -208,7 +300,7 @@ def check_world() -> dict:
         ),
     )
     beds = FamilyCareBed.objects.aggregate(
-        bed_area_is_not_the_recipients=Count("pk", filter=~Q(area=F("recipient__area"))),
+        bed_area_is_not_where_the_recipient_is_served=Count("pk", filter=~at_home & ~enrolled_there),
         # Every accepted bed of the world counts toward its area's target (beds.rules, whatever the day).
         bed_accepted_outside_the_cycle=Count(
             "pk", filter=Q(accepted_on__isnull=False) & ~beds_counting_toward_target_q(None)
