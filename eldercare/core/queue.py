@@ -12,6 +12,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -43,9 +44,28 @@ def enqueue_after_commit(task, *args) -> None:
     transaction.on_commit(lambda: enqueue(task, *args))
 
 
-def wake_recount_drain() -> bool:
-    """Ask a worker to drain the recount queue now; the beat tick drains it anyway if this is lost.
+# Set while a drain task waits in the broker: the writes meanwhile need no message of their own (the
+# waiting drain will see their work), so a burst of uploads queues one drain, not one per upload.
+# It lapses after one beat tick, so a lost message never silences the wake-ups for longer. The mark
+# lives in the cache, so this needs a cache every process shares (settings.RECOUNT_WAKE_COALESCING).
+DRAIN_WAITING_KEY = "recount-drain-waiting"
 
-    The task is named in settings (`RECOUNT_DRAIN_TASK`) because `core` imports no domain app.
+
+def wake_recount_drain() -> bool:
+    """Ask a worker to drain the recount queue now, unless a drain is already waiting to start.
+
+    The beat tick drains it anyway if this is lost. The task is named in settings
+    (`RECOUNT_DRAIN_TASK`) because `core` imports no domain app.
     """
-    return enqueue(import_string(settings.RECOUNT_DRAIN_TASK))
+    coalescing = settings.RECOUNT_WAKE_COALESCING
+    if coalescing and not cache.add(DRAIN_WAITING_KEY, 1, timeout=settings.RECOUNT_QUEUE_TICK_SECONDS):
+        return False
+    if enqueue(import_string(settings.RECOUNT_DRAIN_TASK)):
+        return True
+    cache.delete(DRAIN_WAITING_KEY)
+    return False
+
+
+def recount_drain_started() -> None:
+    """A drain has started: work queued from now on needs a new wake-up (the next write sends it)."""
+    cache.delete(DRAIN_WAITING_KEY)

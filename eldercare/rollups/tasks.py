@@ -12,7 +12,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from eldercare.areas.models import PilotArea
-from eldercare.core.queue import enqueue
+from eldercare.core.queue import enqueue, recount_drain_started
 
 from . import services
 
@@ -30,6 +30,7 @@ def drain_recount_queue_task() -> dict:
     """Drain the recount queue (woken after a write commits, and every RECOUNT_QUEUE_TICK_SECONDS)."""
     from .queue import drain_recount_queue
 
+    recount_drain_started()
     return vars(drain_recount_queue())
 
 

@@ -416,6 +416,9 @@ VISIT_RECHECK_DAYS = int(os.environ.get("VISIT_RECHECK_DAYS", "8"))
 # at least every RECOUNT_QUEUE_TICK_SECONDS by beat, so a lost wake-up delays figures by one tick.
 RECOUNT_DRAIN_TASK = "eldercare.rollups.tasks.drain_recount_queue_task"
 RECOUNT_QUEUE_TICK_SECONDS = float(os.environ.get("RECOUNT_QUEUE_TICK_SECONDS", "30"))
+# While a drain waits in the broker, writes send no further wake-up (eldercare.core.queue). The mark
+# is kept in the cache, so only when every web process and worker shares it (Redis).
+RECOUNT_WAKE_COALESCING = bool(CACHE_URL)
 # Visits of the nightly deep check (verify_rollups --deep --sample N): re-derived from raw inputs.
 NIGHTLY_DEEP_SAMPLE = int(os.environ.get("NIGHTLY_DEEP_SAMPLE", "20000"))
 CELERY_BEAT_SCHEDULE = {

@@ -30,6 +30,9 @@ EXPORT_ROOT = Path(tempfile.mkdtemp(prefix="eldercare-exports-"))
 # the Redis database they are given is the broker's (clearing it would drop a running worker's
 # queue). tests/security/test_tokens.py checks the shared Redis cache on its own key prefix.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "eldercare-tests"}}
+# A real worker in another process would not see this process's mark (tests/rollups/test_drain_wake.py
+# turns it on where one process plays both parts).
+RECOUNT_WAKE_COALESCING = False
 # Between transactional tests Django empties every table with one TRUNCATE, the audit log's included,
 # which its trigger refuses (core migration 0006) unless a superuser's session says it means it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
