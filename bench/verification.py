@@ -42,8 +42,6 @@ from eldercare.visits.verification.checks import visits_for_checking
 # The reviewer accepts the warnings of visits whose id falls in these residues (3 in 5).
 ACCEPTED_RESIDUES = (0, 1, 2)
 ACCEPTED_MODULUS = 5
-# Visits per verify_visits call in the sample check (see check_against_verify_visits).
-SAMPLE_CALL = 50
 # Exception states that stand for a finding (cleared and voided ones no longer do).
 STANDING = (ExceptionStatus.OPEN, ExceptionStatus.ACKNOWLEDGED, ExceptionStatus.ACCEPTED)
 # While the generator has the visits' own indexes dropped, these stand in for the ones the
