@@ -164,9 +164,9 @@ class Report:
     # The totals of the whole report, once its rows are read (None where a column has no total):
     # written beside the data (a sheet of their own, the sidecar, the PDF's last row), never among them.
     totals: Callable[[], tuple] | None = None
-    # On PostgreSQL, a ledger computed in SQL: its typed rows' statement (columns c0, c1, …), its
-    # parameters and its ORDER BY, from which the CSV goes out by COPY (reports.sql, writers.copying).
-    copy: Callable[[], tuple[str, dict, list[str]]] | None = None
+    # On PostgreSQL, a ledger computed in SQL: its typed rows' statement (columns c0, c1, …, in the
+    # ledger's order) and parameters, from which the CSV goes out by COPY (reports.sql, writers.copying).
+    copy: Callable[[], tuple[str, dict]] | None = None
 
 
 @dataclass(frozen=True)

@@ -233,7 +233,7 @@ def recipient_ledger(scope: Scope, *, engine: str = "auto") -> Report:
         rows = _sql_rows(scope, context)
 
         def copy():
-            return (*recipient_rows_sql(scope, context), ["c0", "k1"])
+            return recipient_rows_sql(scope, context)
 
     else:
         rows = RECIPIENTS.rows(_python_records(scope), context)

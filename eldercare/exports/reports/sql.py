@@ -90,12 +90,15 @@ def _neutralised(text: str) -> str:
 
 
 def _fixed(column: Column, expr: str) -> str:
-    """`canonical.fixed`: the format's places, unless the value has more (never rounded in a file)."""
+    """`canonical.fixed`: the format's places, unless the value has more (never rounded in a file).
+
+    A stored value's scale is its column's (numeric(9,6): 6), so the first test settles nearly all.
+    """
     number = f"(({expr})::numeric)"
     places = column.decimals
     return (
-        f"(CASE WHEN scale(trim_scale({number})) > {places} THEN (trim_scale({number}))::text "
-        f"ELSE (round({number}, {places}))::text END)"
+        f"(CASE WHEN scale({number}) <= {places} OR scale(trim_scale({number})) <= {places} "
+        f"THEN (round({number}, {places}))::text ELSE (trim_scale({number}))::text END)"
     )
 
 
@@ -110,9 +113,12 @@ _SEPARATOR = "E'\\x1f'"
 _NEEDS_CARE = r"""[,"\r\n]|(^|\x1f)[-=+@\t\r'']"""  # the quote doubled: it sits in an SQL literal
 
 
-def lines_sql(columns: list[Column], typed_sql: str, order_by: list[str]) -> str:
-    """The CSV line and the hashed line of each row of `typed_sql` (columns c0, c1, …), in the order of
-    its columns `order_by` (the typed statement's own ORDER BY: the planner adds no sort).
+def lines_sql(columns: list[Column], typed_sql: str) -> str:
+    """The CSV line and the hashed line of each row of `typed_sql` (columns c0, c1, …), in its order.
+
+    The levels above the typed statement only compute (no join, no aggregate, no sort), so its rows
+    come out in the order its ORDER BY made; an ORDER BY here would sort the lines once more (the
+    planner does not see through the levels), a national visit ledger's gigabytes on disk.
 
     Two levels, each kept by `OFFSET 0` (a subquery pulled up into its parent would evaluate a
     column's expression again at every reference): the typed cells; their canonical texts (what the
@@ -130,8 +136,7 @@ def lines_sql(columns: list[Column], typed_sql: str, order_by: list[str]) -> str
         for index, column in enumerate(columns)
         if column.kind == "dec" and column.decimals is not None
     ]
-    keys = [f"t.{name} AS o{index}" for index, name in enumerate(order_by)]
-    texts = f"SELECT {', '.join(canonical + shown + keys)} FROM ({typed_sql}) AS t OFFSET 0"
+    texts = f"SELECT {', '.join(canonical + shown)} FROM ({typed_sql}) AS t OFFSET 0"
     text_cells = [f"s.s{index}" for index, column in enumerate(columns) if column.kind == "str"]
     joined = f"concat_ws({_SEPARATOR}, {', '.join(text_cells)})" if text_cells else "''"
     cells = f"SELECT s.*, {joined} AS text_line FROM ({texts}) AS s OFFSET 0"
@@ -147,10 +152,9 @@ def lines_sql(columns: list[Column], typed_sql: str, order_by: list[str]) -> str
     # One call each for the whole row (a chain of || copies the growing line at every step);
     # array_to_json writes ["a","b"] with no spaces, escaping as json.dumps(ensure_ascii=False) does.
     hash_cells = [f"COALESCE(n.s{index}, '')" for index in range(len(columns))]
-    ordering = ", ".join(f"n.o{index}" for index in range(len(order_by)))
     return (
         f"SELECT CASE WHEN n.text_line ~ E'{_NEEDS_CARE}' THEN concat_ws(',', {', '.join(careful)}) "
         f"ELSE concat_ws(',', {', '.join(plain)}) END AS csv_line, "
         f"array_to_json(ARRAY[{', '.join(hash_cells)}])::text AS hash_line "
-        f"FROM ({cells}) AS n ORDER BY {ordering}"
+        f"FROM ({cells}) AS n"
     )

@@ -179,7 +179,7 @@ def visit_ledger(scope: Scope, *, engine: str = "auto") -> Report:
             yield from typed_rows(sql, params, len(VISIT_COLUMNS))
 
         def copy():
-            return (*visit_rows_sql(scope, context), ["c0"])
+            return visit_rows_sql(scope, context)
 
     else:
 

@@ -128,6 +128,10 @@ def visit_rows_sql(scope: Scope, context: Context) -> tuple[str, dict]:
                 FROM visit v LEFT JOIN exception_words ew ON ew.visit_id = v.id
             ) k
         ),
+        recipient AS (
+            -- Each person's name and masked number once, not once a visit.
+            SELECT r.id, r.name, {masked_sql("r.resident_id")} AS masked_id FROM recipients_recipient r
+        ),
         label AS (
             SELECT * FROM unnest(%(label_ids)s::bigint[], %(label_codes)s::text[], %(label_names)s::text[])
                 AS l(id, code, name)
@@ -141,7 +145,7 @@ def visit_rows_sql(scope: Scope, context: Context) -> tuple[str, dict]:
             cg.employee_number AS c5,
             v.recipient_id AS c6,
             r.name AS c7,
-            {masked_sql("r.resident_id")} AS c8,
+            r.masked_id AS c8,
             cat.name AS c9,
             v.service_date AS c10,
             v.started_at AS c11,
@@ -169,7 +173,7 @@ def visit_rows_sql(scope: Scope, context: Context) -> tuple[str, dict]:
         LEFT JOIN label ON label.id = v.area_id
         LEFT JOIN providers_provider p ON p.id = v.provider_id
         LEFT JOIN providers_caregiver cg ON cg.id = v.caregiver_id
-        LEFT JOIN recipients_recipient r ON r.id = v.recipient_id
+        LEFT JOIN recipient r ON r.id = v.recipient_id
         LEFT JOIN visits_servicecategory cat ON cat.id = v.category_id{photo_joins}
         ORDER BY v.id
     """

@@ -31,8 +31,8 @@ def copy_csv_bytes(
     report: Report, hasher: RowHasher, *, on_progress: Callable[[int], None] | None = None
 ) -> Iterator[bytes]:
     """The CSV's data rows as byte chunks (the header is the caller's); `hasher` takes every row."""
-    typed_sql, params, order_by = report.copy()
-    statement = f"COPY ({lines_sql(report.columns, typed_sql, order_by)}) TO STDOUT (FORMAT binary)"
+    typed_sql, params = report.copy()
+    statement = f"COPY ({lines_sql(report.columns, typed_sql)}) TO STDOUT (FORMAT binary)"
     every = tabular.PROGRESS_EVERY_ROWS
     progress = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-progress") if on_progress else None
     rows = 0
@@ -42,6 +42,9 @@ def copy_csv_bytes(
             # JIT would compile for longer than they run.
             cursor.execute("SET LOCAL jit = off")
             cursor.execute(f"SET LOCAL work_mem = '{COPY_WORK_MEM}'")
+            # One process: its rows must come out in the statement's order, and the machine's other
+            # cores serve the application meanwhile.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             with cursor.cursor.copy(statement, params) as copy:
                 copy.set_types(["bytea", "bytea"])
                 csv_lines: list[bytes] = []

@@ -103,15 +103,36 @@ def csv_bytes(report: Report, provenance: dict, *, on_progress: Callable[[int], 
     provenance.update(rows=hasher.rows, sha256=hasher.hexdigest())
 
 
+# Chunks compressed and written behind the reading at most: memory stays a few megabytes.
+WRITE_BEHIND_CHUNKS = 8
+
+
+def _write_behind(raw, chunks: Iterator[bytes]) -> None:
+    """Write the chunks in order from a thread of their own: deflate releases the GIL, so the file is
+    compressed while the next rows are read (from COPY, the database's time), not after."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-write") as writer:
+        for chunk in chunks:
+            pending.append(writer.submit(raw.write, chunk))
+            if len(pending) > WRITE_BEHIND_CHUNKS:
+                pending.popleft().result()
+        while pending:
+            pending.popleft().result()
+
+
 def write_csv_zip(
     report: Report, provenance: dict, path: str, *, stem: str, on_progress: Callable[[int], None] | None = None
 ) -> None:
     """The zip of `<stem>.csv` and `<stem>.provenance.json`; the CSV is streamed into it row by row."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    # The fastest deflate: a national visit ledger is gigabytes of CSV, and level 6 took as long as
+    # the database took to compute it, for a zip a fifth smaller.
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         # zip64: a national visit ledger passes 2 GB; the entry is written before its size is known.
         with archive.open(f"{stem}.csv", "w", force_zip64=True) as raw:
-            for chunk in csv_bytes(report, provenance, on_progress=on_progress):
-                raw.write(chunk)
+            _write_behind(raw, csv_bytes(report, provenance, on_progress=on_progress))
         provenance.update(data_file=f"{stem}.csv", totals=totals_record(report))
         archive.writestr(f"{stem}{SIDECAR_SUFFIX}", sidecar_json(provenance).encode("utf-8"))
 
