@@ -120,9 +120,9 @@ def awkward_world(world, time_machine):
     return world
 
 
-def _scope(user, level: str, code: str, as_of: dt.date) -> Scope:
+def _scope(user, level: str, code: str, as_of: dt.date, filters: dict | None = None) -> Scope:
     areas, provider, _label = resolve_scope(user, level, code)
-    return Scope(areas=areas, provider=provider, as_of=as_of, filters={})
+    return Scope(areas=areas, provider=provider, as_of=as_of, filters=filters or {})
 
 
 def _python_csv(kind: str, scope: Scope) -> tuple[bytes, dict]:
@@ -161,6 +161,20 @@ def test_the_copy_file_and_hash_equal_the_python_writers(awkward_world, kind, as
     assert copied == expected
     assert (provenance["sha256"], provenance["rows"]) == (expected_provenance["sha256"], expected_provenance["rows"])
     assert provenance["rows"] > 0
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    "filters",
+    [{"date_from": "2023-08-02", "date_to": "2023-08-05"}, {"date_from": "2023-08-03"}, {"batch_year": 2022}],
+)
+def test_the_copy_file_equals_the_python_writers_with_filters(awkward_world, filters):
+    for kind in ("visits", "recipients"):
+        scope = _scope(awkward_world.auditor, "national", "", NOW_DAY, filters)
+        expected, expected_provenance = _python_csv(kind, scope)
+        copied, provenance = _copy_csv(kind, scope)
+        assert copied == expected
+        assert provenance["sha256"] == expected_provenance["sha256"] and provenance["rows"] > 0
 
 
 @postgresql_only
