@@ -170,7 +170,10 @@ WRITABLE_BY_ROLE: dict[str, frozenset] = {
     | _FEE_SHEETS
     | {"areas.pilotarea", "providers.provider", "visits.visitexception"},
     Role.PROVINCIAL_OFFICIAL: _AREA_FINANCE | _FEE_SHEETS | {"providers.provider", "visits.visitexception"},
-    Role.DISTRICT_OFFICIAL: _AREA_FINANCE | _FEE_SHEETS | {"providers.provider", "visits.visitexception"},
+    # District officials enrol people in their pilot area (纳入), as the API lets them.
+    Role.DISTRICT_OFFICIAL: _AREA_FINANCE
+    | _FEE_SHEETS
+    | {"providers.provider", "visits.visitexception", "recipients.enrolment"},
     Role.PROVIDER_STAFF: _PROVIDER_WORK | {"providers.caregiver"},
     Role.CAREGIVER: _PROVIDER_WORK,
     # 街道 staff register the older people of their township and fill in their applications; they read

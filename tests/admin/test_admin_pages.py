@@ -115,6 +115,9 @@ def world(db):
 
     visit.provider.areas.add(visit.area)  # the provider serves the area whose month it is paid for
     fee_sheet_prepare(provider=visit.provider, area=visit.area, month=visit.service_date, user=None)  # with lines
+    from eldercare.recipients.enrolments import enrolment_create
+
+    enrolment_create(recipient=applicant, area=area, enrolled_on=APPLIED_ON)  # an enrolment (纳入) in a batch
     return {
         "area": area,
         "provider": provider,

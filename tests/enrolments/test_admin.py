@@ -84,7 +84,7 @@ def _formset(page, verbose_name_plural: str):
     return next(
         inline.formset
         for inline in page.context["inline_admin_formsets"]
-        if str(inline.opts.verbose_name_plural) == verbose_name_plural
+        if str(inline.opts.verbose_name_plural) == translation.gettext(verbose_name_plural)
     )
 
 
