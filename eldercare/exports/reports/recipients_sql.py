@@ -88,7 +88,7 @@ def recipient_rows_sql(scope: Scope, context: Context) -> tuple[str, dict]:
     recorded = latest_versions("recipients_historicalenrolment", "h.recipient_id, h.area_id")
     visits = latest_versions(
         "visits_historicalvisit",
-        "h.recipient_id, h.area_id, h.provider_id, h.service_date, h.status",
+        "h.recipient_id, h.area_id, h.provider_id, h.service_date, h.status = %(completed)s AS completed",
         where=visit_prefilter(area_ids),
     )
     assessments = latest_versions("recipients_historicalcapabilityassessment", "h.recipient_id, h.level, h.assessed_on")
@@ -117,7 +117,7 @@ def recipient_rows_sql(scope: Scope, context: Context) -> tuple[str, dict]:
         ),
         counted_day AS (
             SELECT DISTINCT v.recipient_id, v.area_id, v.service_date FROM ({visits}) v
-            WHERE v.history_type <> '-' AND v.status = %(completed)s AND v.service_date <= %(day)s
+            WHERE v.history_type <> '-' AND v.completed AND v.service_date <= %(day)s
               {visit_area}{visit_provider}
               AND NOT EXISTS (SELECT 1 FROM ({holding_visits_sql()}) held WHERE held.visit_id = v.id)
         ),

@@ -150,7 +150,7 @@ def visit_rows_sql(scope: Scope, context: Context) -> tuple[str, dict]:
             v.service_date AS c10,
             v.started_at AS c11,
             v.ended_at AS c12,
-            floor(extract(epoch FROM (v.ended_at - v.started_at)) / 60)::bigint AS c13,
+            floor(date_part('epoch', v.ended_at - v.started_at) / 60)::bigint AS c13,
             v.checkin_latitude AS c14,
             v.checkin_longitude AS c15,
             v.checkout_latitude AS c16,
