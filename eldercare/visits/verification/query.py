@@ -175,6 +175,10 @@ def _facts_sql(d: Dialect, scope: Scope, now: dt.datetime) -> tuple[str, dict]:
     checkin = (
         "COALESCE(f.distance > f.checkin_radius_m - %(slack)s OR f.checkin_accuracy_m > f.checkin_radius_m, false)"
     )
+    # Eligibility (recipients.selectors.eligibility_from) narrowed: younger than the minimum age by the
+    # 60th birthday's date (the birthday itself included: `eligibility_from` decides), no economic
+    # difficulty, no assessment in force, or a level outside those `eligible_levels` allows home
+    # visits, which reads the batch of the household area (`rb`), not the visit's.
     ineligible = (
         f"(f.young OR f.economic_category = %(no_difficulty)s OR f.level IS NULL"
         f" OR NOT (f.level IN ({disabled}) OR (f.partial_ok AND f.level IN ({partial}))))"
