@@ -115,16 +115,15 @@ def recipient_rows_sql(scope: Scope, context: Context) -> tuple[str, dict]:
             SELECT r.id, r.area_id FROM recipient r
             WHERE r.area_id = ANY(%(areas)s) AND NOT EXISTS (SELECT 1 FROM enrolment e WHERE e.recipient_id = r.id)
         ),
-        counted_day AS (
-            SELECT DISTINCT v.recipient_id, v.area_id, v.service_date FROM ({visits}) v
+        counted AS (
+            -- Each row's counted days, sorted and distinct: one sort by (recipient, area), then
+            -- each group's own few dates.
+            SELECT v.recipient_id, v.area_id, array_agg(DISTINCT v.service_date ORDER BY v.service_date) AS days
+            FROM ({visits}) v
             WHERE v.history_type <> '-' AND v.completed AND v.service_date <= %(day)s
               {visit_area}{visit_provider}
               AND NOT EXISTS (SELECT 1 FROM ({holding_visits_sql()}) held WHERE held.visit_id = v.id)
-        ),
-        counted AS (
-            SELECT recipient_id, area_id, count(*) AS days_counted, max(service_date) AS last_day,
-                   array_agg(service_date ORDER BY service_date) AS days
-            FROM counted_day GROUP BY recipient_id, area_id
+            GROUP BY v.recipient_id, v.area_id
         ),
         assessment AS (
             SELECT DISTINCT ON (a.recipient_id) a.recipient_id, a.level, a.assessed_on FROM ({assessments}) a
@@ -153,9 +152,9 @@ def recipient_rows_sql(scope: Scope, context: Context) -> tuple[str, dict]:
             {word_sql("capability_level", "a.level")} AS c9,
             a.assessed_on AS c10,
             {yes_no_sql(f"COALESCE({eligible}, false)")} AS c11,
-            COALESCE(c.days_counted, 0) AS c12,
+            COALESCE(cardinality(c.days), 0) AS c12,
             c.days[ba.visits_per_person_time] AS c13,
-            c.last_day AS c14,
+            c.days[cardinality(c.days)] AS c14,
             {word_sql("bed_status", "bed.status")} AS c15,
             bed.accepted_on AS c16,
             k.area_id AS k1
