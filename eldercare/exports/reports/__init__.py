@@ -5,6 +5,12 @@ streams rows from one query (`values_list(...).iterator(chunk_size=...)`), so me
 grow with the number of rows. The progress report reads `rollups.AreaDailySnapshot`: for each
 area the latest snapshot on or before the as-of day.
 
+On PostgreSQL the two national-sized ledgers, recipients and visits, are each one SQL statement
+(`recipients_sql`, `visits_sql`: latest history rows by DISTINCT ON, counted days in SQL) whose
+typed rows feed the XLSX and whose CSV lines and hashed lines the database renders itself
+(`sql.lines_sql`) and streams by COPY (writers.copying); elsewhere the same rows come from the
+ORM. tests/exports/test_copy_ledgers.py holds both ways to the same file and data hash.
+
 Each ledger declares its columns once (label, type, width, source, format: reports.base), and
 `LEDGERS` names them all, so a file's header row says which ledger it is.
 

@@ -3,7 +3,8 @@
 What each file holds
     XLSX: sheet "数据" holds only the table (continued on "数据2", … past Excel's row limit);
     the totals, when the report has them, on "合计"; the provenance on "导出说明" (tabular.py).
-    CSV: a zip of `<name>.csv` (only the table) and `<name>.provenance.json` (tabular.py).
+    CSV: a zip of `<name>.csv` (only the table) and `<name>.provenance.json` (tabular.py); a
+    ledger computed in SQL streams its CSV lines and hashed lines by COPY (copying.py).
     PDF: a title block, the table with its totals, page x of y, and the provenance in sentences
     (pdf.py); it is checked by the SHA-256 of its bytes, which the export record keeps.
 
