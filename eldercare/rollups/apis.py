@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,6 +20,7 @@ from eldercare.accounts.scoping import scope_filter, scope_of, scope_queryset
 from eldercare.api.base import ScopedWritePermission
 from eldercare.areas.apis import AREA_CODE_PATTERN, BATCH_PARAMETER
 from eldercare.areas.models import Batch, PilotArea
+from eldercare.areas.selectors import current_batch, newest_started
 
 from .models import AreaDailySnapshot, AreaProgress, BatchProgress, ProgressFigures
 from .serializers import AreaProgressSerializer, NationalProgressSerializer
@@ -104,14 +106,16 @@ class AreaProgressViewSet(viewsets.ViewSet):
     )
     def retrieve(self, request, area_code=None):
         query = _query(request)
-        area = self._areas(query.get("batch")).filter(region__code=area_code).order_by("-batch__year").first()
+        found = list(self._areas(query.get("batch")).filter(region__code=area_code).order_by("-batch__year"))
+        # A district in several batches: the one the work is in today (areas.selectors.newest_started).
+        area = newest_started(found, timezone.localdate(), lambda area: area.cycle_start)
         if area is None:
             raise Http404
         return Response(AreaProgressSerializer(self._rows([area], query.get("as_of"))[0]).data)
 
 
 class NationalProgressView(APIView):
-    """National progress of a batch (the newest by default), for readers of the whole country."""
+    """National progress of a batch (the current one by default), for readers of the whole country."""
 
     permission_classes = [ScopedWritePermission]
     serializer_class = NationalProgressSerializer
@@ -121,16 +125,17 @@ class NationalProgressView(APIView):
         responses=NationalProgressSerializer,
         summary=_("National progress"),
         description=_(
-            "The national totals of a batch (the newest unless `batch` names a year), for those who read the "
+            "The national totals of a batch (the current one unless `batch` names a year: the newest whose "
+            "cycles have started), for those who read the "
             "whole country; anyone else gets 404. With `as_of`, as they stood at the end of that day."
         ),
     )
     def get(self, request):
         query = _query(request)
-        batches = Batch.objects.order_by("-year")
         if query.get("batch"):
-            batches = batches.filter(year=query["batch"])
-        batch = batches.first()
+            batch = Batch.objects.filter(year=query["batch"]).first()
+        else:
+            batch = current_batch(timezone.localdate())
         # National figures are readable by those who may read BatchProgress: the whole country's readers.
         if batch is None or scope_filter(scope_of(request.user), BatchProgress) is None:
             raise Http404

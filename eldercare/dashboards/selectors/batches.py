@@ -12,10 +12,11 @@ One query for the offer, whatever the number of areas; a page that shows one bat
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from eldercare.areas.models import Batch, PilotArea
+from eldercare.areas.selectors import batches_newest_first, newest_started
 
 MAX_YEAR = 32767  # Batch.year is a small integer: a larger number can only be an id
 
@@ -53,13 +54,6 @@ def _batch_of(item) -> Batch:
     return item.batch if isinstance(item, PilotArea) else item
 
 
-def _current(items: list, today: dt.date, started) -> object | None:
-    """The newest item whose cycle has started by `today`, else the newest; `items` are newest first."""
-    return next((item for item in items if started(item) is not None and started(item) <= today), None) or (
-        items[0] if items else None
-    )
-
-
 def unknown_batch_message(raw: str) -> str:
     return _("There is no batch “%(value)s”. Choose one of the batches offered (by year, such as 2023).") % {
         "value": raw
@@ -72,14 +66,10 @@ def choose_batch(areas: QuerySet, raw: str | None, *, today: dt.date) -> BatchCh
     A batch that exists but has none of these areas is shown (empty) and offered; one that does not
     exist is refused with a message. One query, two for a batch outside the offer.
     """
-    offered = list(
-        Batch.objects.filter(areas__in=areas.values("pk"))
-        .annotate(first_cycle_start=Min("areas__cycle_start"))
-        .order_by("-year")
-    )
+    offered = list(batches_newest_first(Batch.objects.filter(areas__in=areas.values("pk"))))
     raw = _asked(raw)
     if not raw:
-        return BatchChoice(_current(offered, today, lambda batch: batch.first_cycle_start), offered)
+        return BatchChoice(newest_started(offered, today, lambda batch: batch.first_cycle_start), offered)
     batch = _named(raw, offered)
     if batch is None and raw.isdigit() and len(raw) <= 9:  # an id beyond 32 bits names nothing
         number = int(raw)
@@ -117,7 +107,7 @@ def choose_area(areas: QuerySet, raw: str | None, *, today: dt.date) -> AreaChoi
     if not found:
         return AreaChoice(None)
     if not raw:
-        return AreaChoice(_current(found, today, lambda area: area.cycle_start), found)
+        return AreaChoice(newest_started(found, today, lambda area: area.cycle_start), found)
     area = _named(raw, found)
     if area is None:
         years = "、".join(str(item.batch.year) for item in found)
