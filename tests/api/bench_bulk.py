@@ -12,8 +12,8 @@ from eldercare.visits.models import Visit
 from tests.api.conftest import client_for, make_user
 from tests.factories import AssessmentFactory, CaregiverFactory, RecipientFactory
 
-BATCHES = 5
-PER_BATCH = 1000
+BATCHES = int(os.environ.get("BENCH_BATCHES", "5"))
+PER_BATCH = int(os.environ.get("BENCH_PER_BATCH", "1000"))
 CAREGIVERS = 125
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 # With a broker the recount runs in a worker; BENCH_INLINE_RECOUNT=1 keeps eager Celery's inline recount.
