@@ -167,6 +167,8 @@ class Report:
     # On PostgreSQL, a ledger computed in SQL: its typed rows' statement (columns c0, c1, …, in the
     # ledger's order) and parameters, from which the CSV goes out by COPY (reports.sql, writers.copying).
     copy: Callable[[], tuple[str, dict]] | None = None
+    # Memory for each sort and hash of that statement (its transaction only).
+    copy_work_mem: str = "256MB"
 
 
 @dataclass(frozen=True)

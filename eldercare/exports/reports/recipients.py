@@ -75,6 +75,11 @@ RECIPIENTS = Ledger(
 RECIPIENT_COLUMNS = list(RECIPIENTS.columns)
 
 
+# The national ledger sorts every visit's versions (6.6 million at scale 1, about 500 MB) and then
+# its counted days: in memory they take 6 s, spilled to disk 9 s (measured at scale 0.1 with a tenth).
+COPY_WORK_MEM = "1GB"
+
+
 def _sixty_years_before(day: dt.date) -> dt.date:
     try:
         return day.replace(year=day.year - MINIMUM_AGE)
@@ -237,4 +242,12 @@ def recipient_ledger(scope: Scope, *, engine: str = "auto") -> Report:
 
     else:
         rows = RECIPIENTS.rows(_python_records(scope), context)
-    return Report(RECIPIENTS.kind, RECIPIENTS.title, RECIPIENT_COLUMNS, rows, _estimate(scope), copy=copy)
+    return Report(
+        RECIPIENTS.kind,
+        RECIPIENTS.title,
+        RECIPIENT_COLUMNS,
+        rows,
+        _estimate(scope),
+        copy=copy,
+        copy_work_mem=COPY_WORK_MEM,
+    )

@@ -23,8 +23,6 @@ from .canonical import RowHasher
 
 # Rows joined into one chunk of the file (a few hundred kilobytes).
 COPY_CHUNK_ROWS = 2000
-# Sorting and hashing a nation's visits by recipient and day: in memory, not in temporary files.
-COPY_WORK_MEM = "256MB"
 
 
 def copy_csv_bytes(
@@ -41,7 +39,7 @@ def copy_csv_bytes(
             # For this statement's transaction only: the plan is a few large sorts and hashes, which
             # JIT would compile for longer than they run.
             cursor.execute("SET LOCAL jit = off")
-            cursor.execute(f"SET LOCAL work_mem = '{COPY_WORK_MEM}'")
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [report.copy_work_mem])
             # One process: its rows must come out in the statement's order, and the machine's other
             # cores serve the application meanwhile.
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
