@@ -33,6 +33,7 @@ from eldercare.visits.verification import (
     VERIFY_CHUNK,
     Scope,
     derive_findings,
+    derive_findings_in_db,
     store_countability,
     verify_all_visits,
     verify_visits,
@@ -183,3 +184,59 @@ def _python_form_differences(ids: list[int]) -> list[tuple[int, dict, dict]]:
             stored[visit_id][kind] = detail
         differences += [(pk, stored[pk], found) for pk, found in derived.items() if stored[pk] != found]
     return differences
+
+
+# The columns a copied visit keeps (its id, client UUID, times and countability are new).
+COPIED_COLUMNS = (
+    *("checkin_latitude", "checkin_longitude", "checkout_latitude", "checkout_longitude", "checkin_accuracy_m"),
+    *("checkin_latitude_sent", "checkin_longitude_sent", "checkout_accuracy_m", "checkout_latitude_sent"),
+    *("checkout_longitude_sent", "coordinate_system", "satisfaction", "satisfaction_source", "note", "status"),
+    *("void_reason", "voided_at", "voided_by_id", "fee_confirmed_at", "fee_confirmed_by_id", "entered_by_id"),
+    *("area_id", "caregiver_id", "category_id", "provider_id", "recipient_id"),
+)
+
+
+@dataclass
+class DayVerification:
+    visits: int
+    derive_s: float  # the rules alone: derive_findings_in_db over the day, read-only
+    verify_s: float  # verify_visits: lock, derive, store exceptions and is_countable
+    exceptions: int
+    countable: int
+
+
+def time_day_verification(day: dt.date) -> DayVerification:
+    """Verify a new day's visits as an upload's drain would: `day`'s visits copied to the next day (never
+    verified, not countable), timed, then rolled back. PostgreSQL only; on a bench database:
+
+        .venv/bin/python -c "from bench.run import configure_django; configure_django('eldercare_bench');
+            from bench.verification import time_day_verification as t; import datetime as d;
+            print(t(d.date(2024, 3, 6)))"
+    """
+    moved = {"started_at": "started_at + interval '1 day'", "ended_at": "ended_at + interval '1 day'"}
+    columns = ["started_at", "ended_at", *COPIED_COLUMNS]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO visits_visit (created_at, updated_at, client_uuid, is_countable, service_date, "
+                f"{', '.join(columns)}) SELECT created_at + interval '1 day', updated_at, gen_random_uuid(), false, "
+                f"service_date + 1, {', '.join(moved.get(c, c) for c in columns)} "
+                f"FROM visits_visit WHERE service_date = %s RETURNING id",
+                [day],
+            )
+            ids = sorted(row[0] for row in cursor.fetchall())
+        started = time.perf_counter()
+        derive_findings_in_db(Scope.of(ids), now=timezone.now())
+        derive_s = time.perf_counter() - started
+        started = time.perf_counter()
+        verify_visits(ids)
+        verify_s = time.perf_counter() - started
+        result = DayVerification(
+            visits=len(ids),
+            derive_s=derive_s,
+            verify_s=verify_s,
+            exceptions=VisitException.objects.filter(visit_id__in=ids).count(),
+            countable=Visit.objects.filter(pk__in=ids, is_countable=True).count(),
+        )
+        transaction.set_rollback(True)
+    return result

@@ -1,12 +1,13 @@
 """The benchmark world at a tiny scale: consistent with the app's rules, verified as the app would, reproducible."""
 
+import datetime as dt
 import hashlib
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from bench.generate import WorldSize, check_world, generate_world
-from bench.verification import check_against_verify_visits, establish_verification
+from bench.verification import check_against_verify_visits, establish_verification, time_day_verification
 from eldercare.beds.models import FamilyCareBed, RetrofitItem
 from eldercare.recipients.models import Recipient
 from eldercare.rollups.services import recompute_all
@@ -107,3 +108,17 @@ def test_the_same_seed_gives_the_same_world_and_another_seed_another(reference_d
             transaction.set_rollback(True)
 
     assert digests[0] == digests[1] != digests[2]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the copied day is written in PostgreSQL's SQL")
+def test_a_days_verification_is_timed_on_a_copy_that_is_rolled_back(reference_data):
+    report, _verification = build()
+    visits, exceptions = Visit.objects.count(), VisitException.objects.count()
+    day = report.bench_day - dt.timedelta(days=1)
+
+    timed = time_day_verification(day)
+
+    assert timed.visits == Visit.objects.filter(service_date=day).count() > 0
+    assert 0 < timed.countable <= timed.visits and timed.derive_s > 0 and timed.verify_s > 0
+    assert (Visit.objects.count(), VisitException.objects.count()) == (visits, exceptions)
