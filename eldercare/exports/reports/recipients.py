@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 
 from eldercare.areas.models import PilotArea
 from eldercare.beds.models import FamilyCareBed
@@ -113,14 +113,26 @@ def recipient_rows_queryset(scope: Scope):
     recipients = as_of_rows(Recipient, end)
     if scope.provider is not None:
         recipients = recipients.filter(provider_id=scope.provider.pk)
-    return recipients.annotate(
-        level=Subquery(assessment.values("level")[:1]),
-        assessed_on=Subquery(assessment.values("assessed_on")[:1]),
-        bed_status=Subquery(bed.values("status")[:1]),
-        bed_accepted_on=Subquery(bed.values("accepted_on")[:1]),
-    ).annotate(
-        eligible_strictly=_eligibility(day, DISABLED_LEVELS),
-        eligible_with_partial=_eligibility(day, DISABLED_LEVELS | PARTIALLY_DISABLED_LEVELS),
+    return (
+        recipients.annotate(
+            level=Subquery(assessment.values("level")[:1]),
+            assessed_on=Subquery(assessment.values("assessed_on")[:1]),
+            bed_status=Subquery(bed.values("status")[:1]),
+            bed_accepted_on=Subquery(bed.values("accepted_on")[:1]),
+        )
+        .annotate(
+            eligible_strictly=_eligibility(day, DISABLED_LEVELS),
+            eligible_with_partial=_eligibility(day, DISABLED_LEVELS | PARTIALLY_DISABLED_LEVELS),
+        )
+        .annotate(
+            # In the household area's batch (tests/rules/test_eligibility.py holds it to `eligibility_on`);
+            # a ledger row takes its own area's batch's reading of the two above.
+            eligible=Case(
+                When(area__batch__visits_include_partial_disability=True, then=F("eligible_with_partial")),
+                default=F("eligible_strictly"),
+                output_field=IntegerField(),
+            ),
+        )
     )
 
 

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 
 from ..reports import Report
 from ..reports.sql import lines_sql
+from ..reports.streaming import records_connection
 from . import tabular
 from .canonical import RowHasher
 
@@ -34,8 +35,9 @@ def copy_csv_bytes(
     every = tabular.PROGRESS_EVERY_ROWS
     progress = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-progress") if on_progress else None
     rows = 0
+    reading = records_connection()  # the replica inside replica_reads(), as the ORM's reads
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=reading.alias), reading.cursor() as cursor:
             # For this statement's transaction only: the plan is a few large sorts and hashes, which
             # JIT would compile for longer than they run.
             cursor.execute("SET LOCAL jit = off")
@@ -71,4 +73,4 @@ def _close_thread_connection() -> None:
 
 
 def can_copy(report: Report) -> bool:
-    return report.copy is not None and connection.vendor == "postgresql"
+    return report.copy is not None and records_connection().vendor == "postgresql"
