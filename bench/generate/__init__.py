@@ -25,7 +25,8 @@ delays and the person-time threshold from the batch, so the world follows the se
 under; at the 2023 batch's settings the figures above hold.
 
 Rows are written per area with PostgreSQL COPY (`bench.loading`); exceptions and countability
-are then established set-based (`bench.verification`).
+are then established by the app's own set-based verification over the whole table
+(`bench.verification` calls `verify_all_visits`).
 """
 
 from bench.generate.shape import (

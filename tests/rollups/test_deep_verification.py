@@ -266,8 +266,9 @@ def test_the_deep_sample_is_queued_only_once_the_run_is_finished(db):
 def test_the_benchmark_world_is_clean_under_the_deep_check(reference_data):
     """A world of a few thousand visits with overlaps, far check-ins, short visits and accepted warnings.
 
-    On PostgreSQL its exceptions come from the benchmark's own set-based SQL, a second implementation
-    of the rules: the deep check agrees with it visit by visit.
+    On PostgreSQL its exceptions come from the app's set-based verification over the whole table
+    (`verify_all_visits`), as the benchmark establishes them: the deep check, which derives them one
+    visit at a time, agrees with it visit by visit.
     """
     from bench.generate import WorldSize, generate_world
     from bench.verification import establish_verification

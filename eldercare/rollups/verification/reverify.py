@@ -12,8 +12,8 @@ from eldercare.areas.models import PilotArea
 from eldercare.visits.models import Visit
 from eldercare.visits.verification import verify_visits
 
-# Visit ids handed to `verify_visits` at once: it works through them VERIFY_CHUNK at a time, one
-# short transaction each, so this only bounds the ids held in memory.
+# Visit ids handed to `verify_visits` at once: it works through them a round (VERIFY_ROUND) at a
+# time, so this only bounds the ids held in memory.
 REVERIFY_BLOCK = 20000
 
 
