@@ -263,7 +263,11 @@ class Visit(TimeStampedModel):
                 name="visit_recipient_day",
             ),
             models.Index(fields=["area", "service_date"], name="visit_area_day"),
-            models.Index(fields=["caregiver", "started_at"], name="visit_caregiver_start"),
+            # The overlap search reads a caregiver's visits by start, with their end and status: an
+            # index-only scan (verification.query), no heap fetch per partner.
+            models.Index(
+                fields=["caregiver", "started_at"], include=["ended_at", "status"], name="visit_caregiver_start"
+            ),
             # Few rows: the completed visits held back or not yet verified, for the periodic re-check.
             models.Index(
                 fields=["id"], condition=Q(is_countable=False, status="completed"), name="visit_not_countable"
