@@ -203,6 +203,17 @@ def test_a_person_enrolled_in_two_areas_has_a_row_in_each_with_that_areas_visits
         assert by_area["310104"][12:15] == (2, dt.date(2023, 7, 11), dt.date(2023, 7, 11))
         # 昌平区 (3 to a person-time): 07-12 and 08-19.
         assert by_area["110114"][12:15] == (2, None, dt.date(2023, 8, 19))
+    # The roll-ups keep the same two rows with the same figures (progress per person and area served).
+    from eldercare.rollups.models import RecipientProgress
+    from eldercare.rollups.services import recompute_all
+
+    recompute_all(today=NOW_DAY)
+    person = Enrolment.objects.filter(area__region__code="310104").get().recipient_id
+    progress = {
+        p.area.region.code: (p.counted_visits, p.reached_on, p.last_counted_on)
+        for p in RecipientProgress.objects.filter(recipient_id=person).select_related("area__region")
+    }
+    assert progress == {code: row[12:15] for code, row in by_area.items()}
     # An area auditor sees only the row of their own area.
     area_scope = _scope(awkward_world.area_auditor, "area", "110114", NOW_DAY)
     area_rows = [row for row in recipient_ledger(area_scope).rows if row[2] == "赵\n六"]

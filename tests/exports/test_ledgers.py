@@ -36,9 +36,15 @@ def test_the_recipient_ledger_has_masked_ids_eligibility_counted_visits_and_beds
 
 
 def test_the_recipient_ledger_agrees_with_the_roll_ups(world):
-    rows = recipients(world, as_of=WORLD_DAY)
-    for progress in RecipientProgress.objects.all():
-        row = rows[progress.recipient_id]
+    # A row per person and area, as the roll-ups keep progress per person and area served.
+    report, rows = report_rows("recipients", world.auditor, WORLD_DAY)
+    labels = [column.label for column in report.columns]
+    by_key = {(row[0], row[labels.index("项目地区代码")]): dict(zip(labels, row, strict=True)) for row in rows}
+    assert len(by_key) == len(rows)
+    progress_rows = RecipientProgress.objects.select_related("area__region")
+    assert progress_rows.exists()
+    for progress in progress_rows:
+        row = by_key[(progress.recipient_id, progress.area.region.code)]
         assert (row["计入服务次数"], row["达成1人次日期"], row["最近计入服务日期"]) == (
             progress.counted_visits,
             progress.reached_on,
