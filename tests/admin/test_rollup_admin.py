@@ -80,7 +80,7 @@ def test_roll_up_pages_render_and_refuse_add_change_and_delete(client, computed,
 def test_recipient_progress_is_searched_by_name_and_filtered_by_risk(client, computed, recipient):
     url = admin_url(RecipientProgress, "changelist")
     found = client.get(url, {"q": recipient.name}).context["cl"].result_list
-    assert [row.pk for row in found] == [recipient.pk]
+    assert [row.recipient_id for row in found] == [recipient.pk]
     assert list(client.get(url, {"q": "nobody"}).context["cl"].result_list) == []
     at_risk = RecipientProgress.objects.get().at_risk
     assert len(client.get(url, {"at_risk__exact": "1" if at_risk else "0"}).context["cl"].result_list) == 1
