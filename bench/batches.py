@@ -15,20 +15,7 @@ from eldercare.areas.models import Batch, FundAllocation, PilotArea
 
 BENCH_MARK = "（基准数据）"  # as bench.generate marks invented text
 # The settings a batch carries besides its year and name: copied, so every batch verifies alike.
-COPIED_FIELDS = (
-    "target_beds",
-    "target_person_times",
-    "visits_per_person_time",
-    "min_visit_minutes",
-    "max_visit_hours",
-    "checkin_radius_m",
-    "late_entry_days",
-    "lock_after_days",
-    "bed_cost_cap",
-    "visits_include_partial_disability",
-    "photos_required",
-    "confirmation_required",
-)
+COPIED_FIELDS = ("target_beds", "target_person_times", *Batch.RULE_SETTINGS)
 FIRST_YEAR = 2021
 
 

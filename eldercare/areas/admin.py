@@ -104,20 +104,7 @@ class BatchAdmin(ServiceAdminMixin, HistoryAdmin):
         (_("National targets"), {"fields": ["target_beds", "target_person_times"]}),
         (
             _("Verification settings"),
-            {
-                "fields": [
-                    "visits_per_person_time",
-                    "min_visit_minutes",
-                    "max_visit_hours",
-                    "checkin_radius_m",
-                    "late_entry_days",
-                    "lock_after_days",
-                    "bed_cost_cap",
-                    "visits_include_partial_disability",
-                    "photos_required",
-                    "confirmation_required",
-                ]
-            },
+            {"fields": list(Batch.RULE_SETTINGS)},
         ),
     ]
 

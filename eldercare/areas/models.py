@@ -176,6 +176,25 @@ class Batch(TimeStampedModel):
 
     history = HistoricalRecords()
 
+    # The settings the rules read (thresholds and evidence rules): the admin's fieldset, and what a
+    # new batch made from an earlier one (demo, bench) takes over.
+    RULE_SETTINGS = (
+        "visits_per_person_time",
+        "min_visit_minutes",
+        "max_visit_hours",
+        "checkin_radius_m",
+        "late_entry_days",
+        "lock_after_days",
+        "bed_cost_cap",
+        "visits_include_partial_disability",
+        "photos_required",
+        "confirmation_required",
+    )
+
+    def rule_settings(self) -> dict:
+        """This batch's RULE_SETTINGS by name, to make another batch that applies the same rules."""
+        return {name: getattr(self, name) for name in self.RULE_SETTINGS}
+
     class Meta:
         verbose_name = _("programme batch")
         verbose_name_plural = _("programme batches")

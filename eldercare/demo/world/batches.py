@@ -131,14 +131,7 @@ def running_batch_new(history: Batch, today: dt.date) -> Batch:
     return Batch(
         year=year,
         name=f"{year}年居家和社区基本养老服务提升行动项目{DEMO_MARK}",
-        visits_per_person_time=history.visits_per_person_time,
-        min_visit_minutes=history.min_visit_minutes,
-        max_visit_hours=history.max_visit_hours,
-        checkin_radius_m=history.checkin_radius_m,
-        late_entry_days=history.late_entry_days,
-        lock_after_days=history.lock_after_days,
-        bed_cost_cap=history.bed_cost_cap,
-        visits_include_partial_disability=history.visits_include_partial_disability,
+        **history.rule_settings(),
     )
 
 

@@ -66,14 +66,7 @@ def _earlier_batch(finished: Batch) -> Batch | None:
     batch = Batch(
         year=year,
         name=f"{year}年居家和社区基本养老服务提升行动项目",
-        visits_per_person_time=finished.visits_per_person_time,
-        min_visit_minutes=finished.min_visit_minutes,
-        max_visit_hours=finished.max_visit_hours,
-        checkin_radius_m=finished.checkin_radius_m,
-        late_entry_days=finished.late_entry_days,
-        lock_after_days=finished.lock_after_days,
-        bed_cost_cap=finished.bed_cost_cap,
-        visits_include_partial_disability=finished.visits_include_partial_disability,
+        **finished.rule_settings(),
     )
     batch._history_date = storage.at(dt.date(year, 5, 1))
     storage.write([batch], Batch)
