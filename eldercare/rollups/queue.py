@@ -30,9 +30,10 @@ from eldercare.visits.verification import verify_visits
 
 from .services import recompute_area, recount_recipients
 
-# Recipient rows per transaction: one verification round and one recount statement each; a few
-# thousand keep a transaction (and the area locks it holds) to about a second at national scale.
-DRAIN_BATCH = 2000
+# Recipient rows per transaction: one verification round (VERIFY_ROUND visits at most) and one
+# recount statement each. A day's uploads of the whole country (18,000 people) fit in one: about
+# two seconds at national scale, against nine batches' worth of area totals and provider figures.
+DRAIN_BATCH = 20000
 # A drain task stops taking new batches after this long, so one task never holds a worker for
 # long; what is left waits for the next wake-up or tick.
 DRAIN_SECONDS = 60.0

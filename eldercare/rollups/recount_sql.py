@@ -36,13 +36,11 @@ PROGRESS = "rollups_recipientprogress"
 # Rows of a person in an area they are no longer served in (no enrolment there; or, never enrolled,
 # their household area moved): their figures now belong to another row, so they go.
 STALE_ROWS = f"""
+        {{served}}
         DELETE FROM {PROGRESS}
         WHERE {{progress_scope}}
-          AND NOT EXISTS (SELECT 1 FROM recipients_enrolment e
-                          WHERE e.recipient_id = {PROGRESS}.recipient_id AND e.area_id = {PROGRESS}.area_id)
-          AND (EXISTS (SELECT 1 FROM recipients_enrolment e WHERE e.recipient_id = {PROGRESS}.recipient_id)
-               OR {PROGRESS}.area_id <> (SELECT r.area_id FROM recipients_recipient r
-                                          WHERE r.id = {PROGRESS}.recipient_id))
+          AND NOT EXISTS (SELECT 1 FROM served s
+                          WHERE s.recipient_id = {PROGRESS}.recipient_id AND s.area_id = {PROGRESS}.area_id)
 """
 
 # Figures compared to decide whether an existing progress row needs writing at all.
@@ -100,14 +98,15 @@ def recount_recipients_sql(
     )
     # One row per person and area they are enrolled in; a person with no enrolment at all is read
     # as enrolled in their household area (recipients.enrolments.implicitly_enrolled).
-    chosen = f"""
+    served = f"""
         WITH served AS (
             SELECT e.recipient_id, e.area_id FROM recipients_enrolment e WHERE {enrolment_scope}
             UNION ALL
             SELECT r.id, r.area_id FROM recipients_recipient r
             WHERE {household_scope}
               AND NOT EXISTS (SELECT 1 FROM recipients_enrolment e WHERE e.recipient_id = r.id)
-        ),
+        )"""
+    chosen = f"""{served},
         chosen AS (
             SELECT s.recipient_id, s.area_id, b.visits_per_person_time AS needed, a.cycle_start, a.cycle_end
             FROM served s
@@ -142,7 +141,8 @@ def recount_recipients_sql(
             cursor.execute("SET LOCAL jit = off")
             cursor.execute(f"SET LOCAL work_mem = '{RECOUNT_WORK_MEM}'")
         cursor.execute(statement, params)
-        cursor.execute(STALE_ROWS.format(progress_scope=progress_scope), scope_params)
+        # The rows of pairs no longer served, against the same served pairs (one hash anti-join).
+        cursor.execute(STALE_ROWS.format(served=served, progress_scope=progress_scope), scope_params)
 
 
 def _risk(counted: str, first_counted: str, today_sql: str) -> str:
