@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from eldercare.accounts.scoping import can_write, scope_of, scope_queryset
 from eldercare.recipients.models import Enrolment, Recipient
 from eldercare.rollups.rules import reached_person_time
-from eldercare.rollups.selectors import PROGRESS_LIST, current_progress, progress_rows_prefetch
+from eldercare.rollups.selectors import progress_rows, progress_rows_prefetch
 from eldercare.visits.models import Visit, VisitStatus
 from eldercare.visits.verification import CountDecision, count_decision
 
@@ -108,8 +108,7 @@ def _running(today: dt.date) -> Q:
 
 def _served_today(person: Recipient, today: dt.date):
     """The person's progress row (and its area) in the cycle running today; none yet: the household area."""
-    current_progress(person)  # loads the rows when they were not prefetched
-    for row in getattr(person, PROGRESS_LIST, None) or []:
+    for row in progress_rows(person):
         if row.area.cycle_contains(today):
             return row, row.area
     return None, person.area

@@ -7,7 +7,7 @@ from eldercare.api.serializers import ReadSafeDateTimeField, StrictModelSerializ
 from eldercare.areas.models import PilotArea, Township
 from eldercare.core.masking import mask_resident_id
 from eldercare.providers.models import Provider
-from eldercare.rollups.selectors import PROGRESS_LIST, current_progress
+from eldercare.rollups.selectors import current_progress, progress_rows
 from eldercare.visits.serializers import CoordinateSystemField
 
 from .models import CapabilityAssessment, Enrolment, Recipient
@@ -98,8 +98,7 @@ class RecipientSerializer(StrictModelSerializer):
 
     @extend_schema_field(RecipientProgressSerializer(many=True))
     def get_progress_by_batch(self, recipient: Recipient) -> list[dict]:
-        current_progress(recipient)  # loads the rows when they were not prefetched
-        rows = getattr(recipient, PROGRESS_LIST, None) or []
+        rows = progress_rows(recipient)
         return [_progress_figures(row, default_area=row.area) for row in rows]
 
 

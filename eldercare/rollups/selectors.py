@@ -19,13 +19,19 @@ def progress_rows_prefetch(lookup: str = "progress_rows") -> Prefetch:
     return Prefetch(lookup, queryset=rows, to_attr=PROGRESS_LIST)
 
 
-def current_progress(recipient) -> RecipientProgress | None:
-    """The person's progress in their latest cycle (the latest batch they are served in), from the prefetch."""
+def progress_rows(recipient) -> list[RecipientProgress]:
+    """The person's progress rows, earliest cycle first: from the prefetch, else loaded (and kept) once."""
     rows = getattr(recipient, PROGRESS_LIST, None)
     if rows is None:
         rows = list(RecipientProgress.objects.filter(recipient=recipient).select_related("area__batch"))
         rows.sort(key=lambda row: (row.area.cycle_start is not None, row.area.cycle_start, row.pk))
         setattr(recipient, PROGRESS_LIST, rows)
+    return rows
+
+
+def current_progress(recipient) -> RecipientProgress | None:
+    """The person's progress in their latest cycle (the latest batch they are served in)."""
+    rows = progress_rows(recipient)
     return rows[-1] if rows else None
 
 
