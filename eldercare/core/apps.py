@@ -7,7 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import history_guard, read_guard
+        from . import history_guard, lookups, read_guard
+
+        lookups.register()  # field__among=[…]: one array parameter on PostgreSQL
 
         read_guard.connect()  # reads survive stored timestamps Python cannot hold
         history_guard.connect()  # a long reason never fails a write in its history row

@@ -31,7 +31,7 @@ def enrolments_by_recipient(recipient_ids: Iterable[int]) -> dict[int, list[Enro
     """Every enrolment of these recipients with its area, in one query (verification loads a chunk at once)."""
     found: dict[int, list[Enrolment]] = defaultdict(list)
     for enrolment in (
-        Enrolment.objects.filter(recipient_id__in=set(recipient_ids))
+        Enrolment.objects.filter(recipient_id__among=set(recipient_ids))
         .select_related("area__batch")
         .order_by("recipient_id", "area__cycle_start", "id")
     ):
@@ -42,9 +42,9 @@ def enrolments_by_recipient(recipient_ids: Iterable[int]) -> dict[int, list[Enro
 def served_area_ids(recipient_ids: Iterable[int]) -> set[int]:
     """The pilot areas these people are served in: their enrolments', or the household area of anyone with none."""
     ids = set(recipient_ids)
-    enrolled = Enrolment.objects.filter(recipient_id__in=ids)
+    enrolled = Enrolment.objects.filter(recipient_id__among=ids)
     areas = set(enrolled.values_list("area_id", flat=True))
-    never_enrolled = Recipient.objects.filter(pk__in=ids).exclude(pk__in=enrolled.values("recipient_id"))
+    never_enrolled = Recipient.objects.filter(pk__among=ids).exclude(pk__in=enrolled.values("recipient_id"))
     return areas | set(never_enrolled.values_list("area_id", flat=True))
 
 

@@ -18,7 +18,6 @@ the raw records say.
 
 import datetime as dt
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -27,6 +26,7 @@ from eldercare.areas.models import PilotArea
 from eldercare.core.models import RecountRequest
 from eldercare.visits.models import Visit
 from eldercare.visits.verification import verify_visits
+from eldercare.visits.verification.dialect import Dialect
 
 from .services import recompute_area, recount_recipients
 
@@ -55,30 +55,34 @@ def _claim(queryset, limit: int) -> list[RecountRequest]:
     return list(queryset.order_by("pk")[:limit])
 
 
+# The visits the claimed recipient rows name: each row's person, from its first to its last day
+# (open-ended when it has none). One join on (recipient, day), the leading columns of
+# `visit_recipient_day`; never the people's whole histories read into Python.
+NAMED_VISITS = """
+    SELECT DISTINCT v.id FROM {queue} q
+    JOIN {visit} v ON v.recipient_id = q.recipient_id AND v.service_date >= q.verify_from
+                  AND (q.verify_until IS NULL OR v.service_date <= q.verify_until)
+    WHERE {claimed} AND q.recipient_id IS NOT NULL AND q.verify_from IS NOT NULL
+"""
+
+
 def _verify(rows: list[RecountRequest]) -> tuple[set[int], int]:
     """Re-verify the visits the rows name; return the recipients touched and how many visits were checked."""
-    by_recipient: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    by_area: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    for row in rows:
-        if row.verify_from is None:
-            continue
-        span = (row.verify_from, row.verify_until or dt.date.max)
-        if row.recipient_id:
-            by_recipient[row.recipient_id].append(span)
-        else:
-            by_area[row.area_id].append(span)
+    dialect = Dialect(connection.vendor)
+    claimed = [row.pk for row in rows if row.recipient_id and row.verify_from is not None]
     visit_ids: list[int] = []
-    if by_recipient:
-        candidates = Visit.objects.filter(recipient_id__in=list(by_recipient)).values_list(
-            "pk", "recipient_id", "service_date"
+    if claimed:
+        statement = NAMED_VISITS.format(
+            queue=RecountRequest._meta.db_table, visit=Visit._meta.db_table, claimed=dialect.in_ids("q.id", "claimed")
         )
-        visit_ids += [
-            pk
-            for pk, recipient_id, day in candidates.iterator(chunk_size=10000)
-            if any(start <= day <= end for start, end in by_recipient[recipient_id])
-        ]
-    for area_id, spans in by_area.items():
-        since = min(start for start, _end in spans)
+        with connection.cursor() as cursor:
+            cursor.execute(statement, {"claimed": dialect.id_list(claimed)})
+            visit_ids = [row[0] for row in cursor.fetchall()]
+    by_area: dict[int, dt.date] = {}
+    for row in rows:
+        if not row.recipient_id and row.verify_from is not None:
+            by_area[row.area_id] = min(row.verify_from, by_area.get(row.area_id, dt.date.max))
+    for area_id, since in by_area.items():
         visit_ids += Visit.objects.filter(area_id=area_id, service_date__gte=since).values_list("pk", flat=True)
     if not visit_ids:
         return set(), 0
@@ -100,7 +104,7 @@ def _drain_batch(report: DrainReport, *, batch_size: int, today: dt.date | None)
         area_ids = sorted({row.area_id for row in rows if not row.recipient_id})
         for area in PilotArea.objects.filter(pk__in=area_ids).select_related("batch").order_by("pk"):
             recompute_area(area, today=today)
-        RecountRequest.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        RecountRequest.objects.filter(pk__among=[row.pk for row in rows]).delete()
     report.rows += len(rows)
     report.recipients += len(recipients)
     report.areas += len(area_ids)

@@ -131,7 +131,7 @@ def recount_recipients(recipient_ids: Iterable[int], *, today: dt.date | None = 
     ids = sorted(set(recipient_ids))
     area_ids = served_area_ids(ids)
     # Rows left in an area the person is no longer served in are recounted (and removed) too.
-    area_ids |= set(RecipientProgress.objects.filter(recipient_id__in=ids).values_list("area_id", flat=True))
+    area_ids |= set(RecipientProgress.objects.filter(recipient_id__among=ids).values_list("area_id", flat=True))
     _lock_areas(area_ids)
     for start in range(0, len(ids), RECOUNT_CHUNK):
         recount_recipients_sql(recipient_ids=ids[start : start + RECOUNT_CHUNK], today=today)
