@@ -19,14 +19,19 @@ class RecipientProgress(models.Model):
     each counting the visits filed in its area (`Visit.area`, the covering enrolment's area).
     """
 
+    # No index of its own for these keys: the person's leads the unique (recipient, area) index and
+    # the area's leads `progress_area_count`; a single-column copy of either costs every recount
+    # write an entry and serves no lookup those do not. The reaching visit is only ever read from
+    # here (visits are never deleted, so no foreign-key check looks it up).
     recipient = models.ForeignKey(
         "recipients.Recipient",
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="progress_rows",
+        db_index=False,
     )
     area = models.ForeignKey(
-        "areas.PilotArea", verbose_name=_("pilot area"), on_delete=models.CASCADE, related_name="+"
+        "areas.PilotArea", verbose_name=_("pilot area"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     counted_visits = models.PositiveIntegerField(_("counted visits"), default=0)
     reached_on = models.DateField(_("person-time reached on"), null=True, blank=True)
@@ -37,6 +42,7 @@ class RecipientProgress(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     last_counted_on = models.DateField(_("last counted visit on"), null=True, blank=True)
     completed_visits = models.PositiveIntegerField(_("completed visits"), default=0)

@@ -35,13 +35,13 @@ UPSERT = """
 PROGRESS = "rollups_recipientprogress"
 # Rows of a person in an area they are no longer served in (no enrolment there; or, never enrolled,
 # their household area moved): their figures now belong to another row, so they go.
-STALE_ROWS = f"""
-        {{served}}
+STALE_DELETE = f"""
         DELETE FROM {PROGRESS}
         WHERE {{progress_scope}}
           AND NOT EXISTS (SELECT 1 FROM served s
                           WHERE s.recipient_id = {PROGRESS}.recipient_id AND s.area_id = {PROGRESS}.area_id)
 """
+STALE_ROWS = "{served}" + STALE_DELETE
 
 # Figures compared to decide whether an existing progress row needs writing at all.
 COMPARED_COLUMNS = (
@@ -122,7 +122,9 @@ def recount_recipients_sql(
             at_risk = excluded.at_risk, computed_at = excluded.computed_at
         WHERE {changed}"""
     if connection.vendor == "postgresql":
-        statement = _one_pass_statement(chosen, UPSERT, on_conflict, visit_scope=visit_scope, today_sql=today_sql)
+        statement = _one_pass_statement(
+            chosen, UPSERT, on_conflict, visit_scope=visit_scope, today_sql=today_sql, progress_scope=progress_scope
+        )
     else:
         statement = _portable_statement(chosen, UPSERT, on_conflict, visit_scope=visit_scope, today_sql=today_sql)
     params = {
@@ -141,8 +143,9 @@ def recount_recipients_sql(
             cursor.execute("SET LOCAL jit = off")
             cursor.execute(f"SET LOCAL work_mem = '{RECOUNT_WORK_MEM}'")
         cursor.execute(statement, params)
-        # The rows of pairs no longer served, against the same served pairs (one hash anti-join).
-        cursor.execute(STALE_ROWS.format(served=served, progress_scope=progress_scope), scope_params)
+        if connection.vendor != "postgresql":  # PostgreSQL removes them in the statement above
+            # The rows of pairs no longer served, against the same served pairs (one anti-join).
+            cursor.execute(STALE_ROWS.format(served=served, progress_scope=progress_scope), scope_params)
 
 
 def _risk(counted: str, first_counted: str, today_sql: str) -> str:
@@ -171,7 +174,9 @@ ONE_PASS_AGGREGATE = """
 """
 
 
-def _one_pass_statement(chosen: str, upsert: str, on_conflict: str, *, visit_scope: str, today_sql: str) -> str:
+def _one_pass_statement(
+    chosen: str, upsert: str, on_conflict: str, *, visit_scope: str, today_sql: str, progress_scope: str
+) -> str:
     """PostgreSQL: one grouped pass over the covering index (`visit_recipient_day`, an index-only scan).
 
     Each recipient's counted days come out as one sorted array: its length is the count, its
@@ -179,7 +184,9 @@ def _one_pass_statement(chosen: str, upsert: str, on_conflict: str, *, visit_sco
     was reached. The reaching visit is looked up only for recipients who reached it, in the same
     index (already in start order). The figures are compared with the stored rows in a join, so
     only new or changed rows reach the insert: trying to insert every row and letting the
-    conflict clause drop the unchanged ones costs more than the whole join.
+    conflict clause drop the unchanged ones costs more than the whole join. Rows of pairs no
+    longer served are deleted by a CTE of the same statement, against the same served pairs
+    (computed once); the pairs it deletes are never among those upserted.
     """
     counted = "COALESCE(cardinality(s.days), 0)"
     reached = "s.days[c.needed]"
@@ -200,7 +207,8 @@ def _one_pass_statement(chosen: str, upsert: str, on_conflict: str, *, visit_sco
                    COALESCE(s.rated, 0) AS rated_visits, COALESCE(s.satisfied, 0) AS satisfied_visits,
                    {_risk(counted, "s.days[1]", today_sql)} AS at_risk
             FROM chosen c LEFT JOIN s ON s.recipient_id = c.recipient_id AND s.area_id = c.area_id
-        )
+        ),
+        stale AS ({STALE_DELETE.format(progress_scope=progress_scope)})
         {upsert}
         SELECT {columns}, %(now)s
         FROM x LEFT JOIN rollups_recipientprogress p ON p.recipient_id = x.recipient_id AND p.area_id = x.area_id
