@@ -162,6 +162,10 @@ class Visit(TimeStampedModel):
     status = models.CharField(_("status"), max_length=16, choices=VisitStatus.choices, default=VisitStatus.COMPLETED)
     void_reason = models.TextField(_("void reason"), blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    # The three user keys (who voided, confirmed the fee, entered) carry no index: no query looks
+    # visits up by them (the admin shows them on a visit), and users are deactivated, never deleted
+    # by the services, so the PROTECT check that would read them runs at most when an administrator
+    # deletes a user by hand. An index each would cost every visit insert three entries.
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("voided by"),
@@ -169,6 +173,7 @@ class Visit(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # True while the visit is completed and has no open or acknowledged exception; kept by
     # visits.verification in the same transaction as the exceptions, so roll-ups group on it. Not in
@@ -183,6 +188,7 @@ class Visit(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        db_index=False,
     )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -192,6 +198,7 @@ class Visit(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        db_index=False,
     )
 
     objects = NoDeleteQuerySet.as_manager()
