@@ -221,6 +221,35 @@ def test_a_person_enrolled_in_two_areas_has_a_row_in_each_with_that_areas_visits
 
 
 @postgresql_only
+def test_visits_changed_or_deleted_after_filing_count_as_their_latest_version(awkward_world, time_machine):
+    """The SQL reads an unchanged visit's creation row and a changed visit's latest version
+    (recipients_sql.counted_visit_days_sql): a visit moved to another day after filing, one moved to
+    another person and one voided (visits are never deleted) give the Python writer's file as of the
+    day before and after."""
+    visits = list(Visit.objects.filter(status="completed", area__region__code="110114").order_by("pk"))
+    moved_day, moved_person, voided = visits[0], visits[1], visits[2]
+    other = next(visit.recipient for visit in visits if visit.recipient_id != moved_person.recipient_id)
+    time_machine.move_to(at(NOW_DAY - dt.timedelta(days=3), 10))
+    shift = dt.timedelta(days=2)
+    moved_day.service_date += shift
+    moved_day.started_at += shift
+    moved_day.ended_at += shift
+    moved_day.save()
+    moved_person.recipient = other
+    moved_person.save()
+    visit_services.visit_void(visit=voided, reason="录错")
+    time_machine.move_to(at(NOW_DAY, 10))
+    for as_of in (NOW_DAY - dt.timedelta(days=4), NOW_DAY):
+        for level, code in SCOPES:
+            code = awkward_world.provider.credit_code if code is None else code
+            scope = _scope(awkward_world.auditor, level, code, as_of)
+            expected, expected_provenance = _python_csv("recipients", scope)
+            copied, provenance = _copy_csv("recipients", scope)
+            assert copied == expected
+            assert provenance["sha256"] == expected_provenance["sha256"]
+
+
+@postgresql_only
 @pytest.mark.parametrize("kind", ["recipients", "visits"])
 def test_the_xlsx_from_the_sql_rows_has_the_python_rows_hash(awkward_world, kind, tmp_path):
     scope = _scope(awkward_world.auditor, "national", "", NOW_DAY)
