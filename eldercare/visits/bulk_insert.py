@@ -11,6 +11,8 @@ A UUID another upload inserted meanwhile comes back missing from RETURNING: the 
 rolls back and the batch is run again (as with the unique-constraint error the ORM path raises).
 """
 
+import functools
+
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
@@ -31,6 +33,7 @@ _ARRAY_TYPES = {
 }
 
 
+@functools.cache
 def _visit_columns() -> list[tuple[str, str, str]]:
     """(attribute, column, array type) of every stored field of a visit but its id."""
     return [
@@ -40,6 +43,7 @@ def _visit_columns() -> list[tuple[str, str, str]]:
     ]
 
 
+@functools.cache
 def _history_columns() -> list[str]:
     """The visit columns the history table keeps (it leaves out `updated_at` and `is_countable`)."""
     kept = {field.column for field in Visit.history.model._meta.concrete_fields}
@@ -53,10 +57,21 @@ def insert_visits_postgresql(visits: list[Visit], item_ids: list[list[int]], *, 
         visit.created_at = visit.created_at or now
         visit.updated_at = now
     columns = _visit_columns()
-    params: dict = {
-        f"c{index}": [getattr(visit, attname) for visit in visits] for index, (attname, _c, _t) in enumerate(columns)
-    }
-    arrays = ", ".join(f"%(c{index})s::{kind}[]" for index, (_a, _c, kind) in enumerate(columns))
+    params: dict = {}
+    varying, chosen = [], []
+    for index, (attname, column, kind) in enumerate(columns):
+        values = [getattr(visit, attname) for visit in visits]
+        if column != "client_uuid" and all(value == values[0] for value in values):
+            # The same for every visit (status, who entered them, the unset fee and void columns…):
+            # one parameter instead of an array of copies for the driver to quote.
+            params[f"c{index}"] = values[0]
+            chosen.append(f"%(c{index})s::{kind}")
+        else:
+            params[f"c{index}"] = values
+            varying.append((index, column, kind))
+            chosen.append(f"sent.{column}")
+    arrays = ", ".join(f"%(c{index})s::{kind}[]" for index, _column, kind in varying)
+    sent_names = ", ".join(column for _index, column, _kind in varying)
     names = ", ".join(column for _a, column, _t in columns)
     history = ", ".join(_history_columns())
     links = [(visit.client_uuid, item) for visit, items in zip(visits, item_ids, strict=True) for item in items]
@@ -73,9 +88,9 @@ def insert_visits_postgresql(visits: list[Visit], item_ids: list[list[int]], *, 
         reprs=[str(visit)[:200] for visit in visits],
     )
     statement = f"""
-        WITH sent AS (SELECT * FROM unnest({arrays}) AS sent({names})),
-        new AS (
-            INSERT INTO visits_visit ({names}) SELECT {names} FROM sent
+        WITH new AS (
+            INSERT INTO visits_visit ({names})
+            SELECT {", ".join(chosen)} FROM unnest({arrays}) AS sent({sent_names})
             ON CONFLICT (client_uuid) DO NOTHING
             RETURNING id, {names}
         ),

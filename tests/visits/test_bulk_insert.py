@@ -71,6 +71,22 @@ def test_the_one_statement_insert_writes_what_the_orm_writes(world, provider_use
 
 
 @pytest.mark.django_db
+def test_a_batch_of_one_where_every_column_is_the_same_across_the_batch(world, provider_user, monkeypatch):  # noqa: F811
+    """Columns equal across a batch travel as one value each; with one visit, all of them but its UUID do."""
+    require(connection.vendor == "postgresql", "the one-statement insert runs on PostgreSQL only")
+    one_statement = visits_bulk_ingest(items=a_batch(world, 1)[1:2], acting_user=provider_user)
+    monkeypatch.setattr(bulk, "connection", SimpleNamespace(vendor="sqlite"))
+    with_the_orm = visits_bulk_ingest(items=a_batch(world, 11)[1:2], acting_user=provider_user)
+
+    first, second = rows_written([r.id for r in one_statement]), rows_written([r.id for r in with_the_orm])
+    for row in second["visits"] + second["history"]:
+        for name in ("started_at", "ended_at", "service_date"):
+            row[name] = row[name] - dt.timedelta(days=10)
+    assert first == second
+    assert first["visits"][0]["note"] == '老人说"很好"\n下次再来'
+
+
+@pytest.mark.django_db
 def test_a_uuid_stored_by_another_upload_meanwhile_is_retried_and_found_present(world, provider_user, monkeypatch):  # noqa: F811
     require(connection.vendor == "postgresql", "the one-statement insert runs on PostgreSQL only")
     items = a_batch(world, 1)
