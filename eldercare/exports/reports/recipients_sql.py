@@ -70,13 +70,16 @@ def counted_visit_days_sql(area_ids: list[int], provider: bool) -> str:
     narrowing = "" if national(area_ids) else " AND {v}.area_id = ANY(%(areas)s)"
     if provider:
         narrowing += " AND {v}.provider_id = %(provider)s"
-    changed = "SELECT c.id FROM visits_historicalvisit c WHERE c.history_date < %(end)s AND c.history_type <> '+'"
+    # Read once for both branches: it is a full pass over the history (1–1.5 s at scale 1).
     return f"""
+        WITH changed AS MATERIALIZED (
+            SELECT c.id FROM visits_historicalvisit c WHERE c.history_date < %(end)s AND c.history_type <> '+'
+        )
         SELECT v.recipient_id, v.area_id, v.service_date FROM (
             SELECT h.id, h.recipient_id, h.area_id, h.service_date FROM visits_historicalvisit h
             WHERE h.history_date < %(end)s AND h.history_type = '+' AND h.status = %(completed)s
               AND h.service_date <= %(day)s{narrowing.format(v="h")}
-              AND h.id NOT IN ({changed})
+              AND h.id NOT IN (SELECT changed.id FROM changed)
             ORDER BY h.id
         ) v
         WHERE NOT EXISTS (SELECT 1 FROM ({holding_visits_sql()}) held WHERE held.visit_id = v.id)
@@ -85,7 +88,7 @@ def counted_visit_days_sql(area_ids: list[int], provider: bool) -> str:
             SELECT DISTINCT ON (h.id) h.id, h.recipient_id, h.area_id, h.provider_id, h.service_date, h.status,
                    h.history_type
             FROM visits_historicalvisit h
-            WHERE h.history_date < %(end)s AND h.id IN ({changed})
+            WHERE h.history_date < %(end)s AND h.id IN (SELECT changed.id FROM changed)
             ORDER BY h.id, h.history_date DESC, h.history_id DESC
         ) v
         WHERE v.history_type <> '-' AND v.status = %(completed)s AND v.service_date <= %(day)s{narrowing.format(v="v")}
