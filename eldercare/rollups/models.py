@@ -130,6 +130,9 @@ class AreaProgress(ProgressFigures):
         on_delete=models.CASCADE,
         related_name="progress",
     )
+    # Served in the area but not yet assigned a provider (nobody serves them): the overview warns of
+    # them per area without joining every progress row to its person on each request.
+    recipients_without_provider = models.PositiveIntegerField(_("recipients without a provider"), default=0)
 
     class Meta:
         verbose_name = _("area progress")

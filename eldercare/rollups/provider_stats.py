@@ -15,25 +15,13 @@ from .models import ProviderAreaStats, RecipientProgress
 from .rules import reached_person_time_q
 
 
-@transaction.atomic
-def provider_stats_refresh(*, area: PilotArea | None = None, areas: list[PilotArea] | None = None) -> int:
-    """Rewrite the areas' per-provider figures from recipient progress and open exceptions.
+def progress_by_provider(area_ids: list[int]) -> dict[tuple[int, int | None], dict]:
+    """Recipient progress of these areas grouped by (area, the person's provider), in one query.
 
-    Two grouped queries over roll-up-sized tables (never visits) for any number of areas, then one
-    upsert, so it runs with every area recount; returns the row count. Running it twice leaves
-    the same rows.
+    The key (area, None) holds the people with no provider yet, which the area's own progress row
+    counts (`AreaProgress.recipients_without_provider`); every other key is a provider's row.
     """
-    areas = [area] if area is not None else list(areas or [])
-    if not areas:
-        return 0
-    area_ids = [each.pk for each in areas]
-    exceptions = {
-        (row["area_id"], row["provider_id"]): row["n"]
-        for row in VisitException.objects.filter(area_id__in=area_ids, status=ExceptionStatus.OPEN)
-        .values("area_id", "provider_id")
-        .annotate(n=Count("pk"))
-    }
-    progress = {
+    return {
         (row["area_id"], row["recipient__provider_id"]): row
         for row in RecipientProgress.objects.filter(area_id__in=area_ids)
         .values("area_id", "recipient__provider_id")
@@ -46,6 +34,30 @@ def provider_stats_refresh(*, area: PilotArea | None = None, areas: list[PilotAr
             satisfied=Sum("satisfied_visits"),
         )
     }
+
+
+@transaction.atomic
+def provider_stats_refresh(
+    *, area: PilotArea | None = None, areas: list[PilotArea] | None = None, progress: dict | None = None
+) -> int:
+    """Rewrite the areas' per-provider figures from recipient progress and open exceptions.
+
+    Two grouped queries over roll-up-sized tables (never visits) for any number of areas, then one
+    upsert, so it runs with every area recount; returns the row count. Running it twice leaves
+    the same rows. `progress`: `progress_by_provider` of these areas, when the caller has it.
+    """
+    areas = [area] if area is not None else list(areas or [])
+    if not areas:
+        return 0
+    area_ids = [each.pk for each in areas]
+    exceptions = {
+        (row["area_id"], row["provider_id"]): row["n"]
+        for row in VisitException.objects.filter(area_id__in=area_ids, status=ExceptionStatus.OPEN)
+        .values("area_id", "provider_id")
+        .annotate(n=Count("pk"))
+    }
+    if progress is None:
+        progress = progress_by_provider(area_ids)
     now = timezone.now()
     # Recipients not yet assigned to a provider have no row to count toward.
     keys = sorted(key for key in set(exceptions) | set(progress) if key[1] is not None)

@@ -5,7 +5,7 @@ from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from eldercare.accounts.scoping import scope_queryset
 from eldercare.areas.models import PilotArea
 
-from .models import ProviderAreaStats, RecipientProgress
+from .models import AreaProgress, ProviderAreaStats, RecipientProgress
 
 # Where a person's rows are prefetched (`progress_rows_prefetch`): their rows, earliest cycle first.
 PROGRESS_LIST = "progress_list"
@@ -47,3 +47,10 @@ def provider_stats_in_area(*, user, area: PilotArea) -> QuerySet[ProviderAreaSta
     """The providers' figures in `area` that `user` may read, by provider name (one query with the provider)."""
     rows = ProviderAreaStats.objects.filter(area=area).select_related("provider").order_by("provider__name")
     return scope_queryset(user, rows)
+
+
+def recipients_without_provider(areas) -> dict[int, int]:
+    """People served in each area with no provider yet, from the areas' roll-ups (whole areas only:
+    a caller whose user sees part of an area counts their own rows)."""
+    rows = AreaProgress.objects.filter(area__in=areas, recipients_without_provider__gt=0)
+    return dict(rows.values_list("area_id", "recipients_without_provider"))

@@ -25,7 +25,7 @@ from eldercare.beds.rules import beds_counting_toward_target_q
 from eldercare.recipients.enrolments import served_area_ids
 
 from .models import AreaDailySnapshot, AreaProgress, BatchProgress, ProgressFigures, RecipientProgress, RollupRun
-from .provider_stats import provider_stats_refresh
+from .provider_stats import progress_by_provider, provider_stats_refresh
 from .recount_sql import recount_recipients_sql
 from .rules import BAND_FIELDS, band_q, reached_person_time_q
 from .rules import pace_at_risk as pace_at_risk  # re-exported for existing imports: the rule lives in rules.py
@@ -97,13 +97,22 @@ def _write_areas(areas: Iterable[PilotArea], *, today: dt.date) -> None:
     if not areas:
         return
     figures = _areas_figures(areas, today=today)
+    by_provider = progress_by_provider([area.pk for area in areas])
     now = timezone.now()
     fields = [*ProgressFigures.FIGURE_FIELDS, "computed_at"]
     AreaProgress.objects.bulk_create(
-        [AreaProgress(area=area, **figures[area.pk], computed_at=now) for area in areas],
+        [
+            AreaProgress(
+                area=area,
+                **figures[area.pk],
+                recipients_without_provider=by_provider.get((area.pk, None), {}).get("recipients", 0),
+                computed_at=now,
+            )
+            for area in areas
+        ],
         update_conflicts=True,
         unique_fields=["area"],
-        update_fields=fields,
+        update_fields=[*fields, "recipients_without_provider"],
     )
     AreaDailySnapshot.objects.bulk_create(
         [AreaDailySnapshot(area=area, day=today, **figures[area.pk], computed_at=now) for area in areas],
@@ -111,7 +120,7 @@ def _write_areas(areas: Iterable[PilotArea], *, today: dt.date) -> None:
         unique_fields=["area", "day"],
         update_fields=fields,
     )
-    provider_stats_refresh(areas=areas)
+    provider_stats_refresh(areas=areas, progress=by_provider)
 
 
 def _write_batches(batch_ids: Iterable[int]) -> None:

@@ -73,3 +73,28 @@ def test_the_area_page_compares_the_providers(client, area_with_two_providers, d
     page = client.get(reverse("dashboards:area", kwargs={"area_code": area.code})).content.decode()
     assert "甲养老服务中心" in page and "乙养老服务中心" in page
     assert "66.7" in page and "50.0" in page
+
+
+def test_the_area_counts_its_people_without_a_provider_and_follows_an_assignment(area_with_two_providers, client):
+    """The overview's warning reads the area's roll-up; assigning a provider (through the service and the
+    queue) takes the person out of it, as the live count of progress rows does."""
+    from django.contrib.auth import get_user_model
+
+    from eldercare.recipients.models import Recipient
+    from eldercare.recipients.services import recipient_update
+    from eldercare.rollups.models import AreaProgress
+    from eldercare.rollups.queue import drain_recount_queue
+
+    area, good, _patchy = area_with_two_providers
+    assert AreaProgress.objects.get(area=area).recipients_without_provider == 1
+    user = get_user_model().objects.create_superuser("root", password="x" * 12)
+    client.force_login(user)
+    overview = client.get(reverse("dashboards:national")).context["overview"]
+    assert overview.without_provider.get(area.pk) == 1
+
+    unassigned = Recipient.objects.get(area=area, provider__isnull=True)
+    recipient_update(recipient=unassigned, provider=good, acting_user=user, reason="assigned")
+    drain_recount_queue(today=dt.date(2023, 7, 20))
+
+    assert AreaProgress.objects.get(area=area).recipients_without_provider == 0
+    assert client.get(reverse("dashboards:national")).context["overview"].without_provider.get(area.pk) is None

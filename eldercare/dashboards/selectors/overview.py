@@ -15,6 +15,7 @@ from django.utils import timezone
 from eldercare.accounts.scoping import scope_of, scope_queryset
 from eldercare.areas.models import Batch, PilotArea, Region
 from eldercare.rollups.models import AreaDailySnapshot, ProgressFigures, RecipientProgress
+from eldercare.rollups.selectors import recipients_without_provider
 
 from .batches import AreaChoice, BatchChoice, choose_area, choose_batch
 from .figures import BAND_LABELS, BAND_SEVERITY, AreaRow, Expectation, Headline, _percent, area_row, headlines
@@ -165,7 +166,12 @@ def overview(
 
 
 def without_provider_counts(user, areas: QuerySet) -> dict[int, int]:
-    """Recipients with no provider, per area: one grouped query over the recipients' roll-up rows."""
+    """Recipients with no provider, per area: the areas' roll-up figure when the user sees whole areas
+    (one read of at most a batch's area rows, whatever the number of people), else one grouped query
+    over the progress rows the user sees."""
+    scope = scope_of(user)
+    if scope.everything or scope.province_prefix or scope.area_id:
+        return recipients_without_provider(areas)
     progress = scope_queryset(user, RecipientProgress.objects.filter(area__in=areas, recipient__provider__isnull=True))
     return dict(progress.values("area_id").annotate(n=Count("pk")).values_list("area_id", "n"))
 
