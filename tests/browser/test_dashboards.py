@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.db.models import F
 from django.utils import timezone
 
 from eldercare.accounts.models import Role, RoleAssignment
@@ -91,6 +92,10 @@ def recipients(area, count, *, provider, at_risk=True, prefix="王"):
             computed_at=timezone.now(),
         )
         people.append(person)
+    if provider is None:  # the area's roll-up counts them, as the recount writes it
+        AreaProgress.objects.filter(area=area).update(
+            recipients_without_provider=F("recipients_without_provider") + count
+        )
     return people
 
 
