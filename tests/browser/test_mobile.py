@@ -172,15 +172,20 @@ def state_of(page, person) -> str:
     return page.locator("[data-testid=visit-row]", has_text=person.name).get_by_test_id("visit-state").inner_text()
 
 
+def daytime(time_machine) -> None:
+    """Visits a few hours back must fall on today: after midnight they would be yesterday evening's,
+    which today's list on the phone no longer shows. Then the server's clock moves on to noon of the
+    same day (the page's clock is set by each test)."""
+    if timezone.localtime().hour < 4:
+        time_machine.move_to(timezone.localtime().replace(hour=12), tick=True)
+
+
 def test_a_caregiver_records_visits_at_the_door_online_and_offline_and_each_is_stored_and_counted_once(
     demo, phone, live_server, time_machine
 ):
     context, page = phone
     caregiver = the_caregiver()
-    if timezone.localtime().hour < 4:
-        # Three hours back would be yesterday evening, which today's list on the phone no longer
-        # shows: the server's clock moves on to noon of the same day (the page's clock is the test's).
-        time_machine.move_to(timezone.localtime().replace(hour=12), tick=True)
+    daytime(time_machine)
     # Three visits of 35 minutes, five minutes apart, ending well before now.
     first_start = timezone.localtime() - dt.timedelta(hours=3)
     first, second, third = people_to_visit(caregiver, first_start.date(), 3)
@@ -325,9 +330,10 @@ def queued(client_uuid, person, caregiver, category, start: dt.datetime) -> dict
 
 
 def test_a_conflict_and_a_refusal_are_said_in_words_and_kept_until_the_caregiver_has_read_them(
-    demo, phone, live_server
+    demo, phone, live_server, time_machine
 ):
     context, page = phone
+    daytime(time_machine)
     caregiver = the_caregiver()
     stored = Visit.objects.filter(provider=caregiver.provider).select_related("recipient", "category").first()
     before = (stored.started_at, stored.ended_at, stored.recipient_id, Visit.objects.count())
@@ -363,9 +369,10 @@ def test_a_conflict_and_a_refusal_are_said_in_words_and_kept_until_the_caregiver
 
 
 def test_a_visit_recorded_offline_waits_through_an_expired_sign_in_and_is_sent_after_signing_in_again(
-    demo, phone, live_server
+    demo, phone, live_server, time_machine
 ):
     context, page = phone
+    daytime(time_machine)
     caregiver = the_caregiver()
     start = timezone.localtime() - dt.timedelta(hours=2)
     (person,) = people_to_visit(caregiver, start.date(), 1)
